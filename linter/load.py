@@ -1,0 +1,456 @@
+"""Text → positioned node tree.
+
+YAML goes through ruamel.yaml's composer (the C parser when present, the pure one as a fallback: the
+libyaml bundled with ruamel.yaml.clib rejects a colon inside a flow sequence, as in
+``!If [C, !Ref AWS::NoValue, x]``). JSON goes through a small positioned parser of our own, so both give
+mappings and sequences that know the line and column of every key and value.
+
+Anything wrong with the input becomes a :class:`ParseError` with a line and a plain message.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+MAX_DEPTH = 200            # deeper than any real template; keeps recursion far from Python's limit
+MAX_NODES = 2_000_000      # after alias expansion; a "billion laughs" file stops here
+MAX_BYTES = 50_000_000
+
+# CloudFormation short-form tags and the long form they stand for.
+SHORT_TAGS = {
+    "!Ref": "Ref", "!Condition": "Condition", "!GetAtt": "Fn::GetAtt", "!Sub": "Fn::Sub",
+    "!Join": "Fn::Join", "!Select": "Fn::Select", "!Split": "Fn::Split", "!If": "Fn::If",
+    "!Equals": "Fn::Equals", "!And": "Fn::And", "!Or": "Fn::Or", "!Not": "Fn::Not",
+    "!FindInMap": "Fn::FindInMap", "!GetAZs": "Fn::GetAZs", "!Base64": "Fn::Base64",
+    "!ImportValue": "Fn::ImportValue", "!Cidr": "Fn::Cidr", "!Transform": "Fn::Transform",
+    "!ToJsonString": "Fn::ToJsonString", "!Length": "Fn::Length", "!ForEach": "Fn::ForEach",
+    "!Contains": "Fn::Contains", "!EachMemberEquals": "Fn::EachMemberEquals",
+    "!EachMemberIn": "Fn::EachMemberIn", "!ValueOf": "Fn::ValueOf", "!ValueOfAll": "Fn::ValueOfAll",
+    "!RefAll": "Fn::RefAll",
+}
+
+
+class ParseError(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.line = max(1, line)
+        self.column = max(1, column)
+
+
+class Mapping(dict):
+    """A dict that remembers where it, its keys and its values are (1-based line, column)."""
+
+    __slots__ = ("line", "column", "key_pos", "value_pos")
+
+    def __init__(self, line: int = 0, column: int = 0):
+        super().__init__()
+        self.line, self.column = line, column
+        self.key_pos: dict = {}
+        self.value_pos: dict = {}
+
+    def pos(self, key) -> tuple[int, int]:
+        return self.key_pos.get(key) or (self.line, self.column)
+
+
+class Sequence(list):
+    __slots__ = ("line", "column", "item_pos")
+
+    def __init__(self, line: int = 0, column: int = 0):
+        super().__init__()
+        self.line, self.column = line, column
+        self.item_pos: list = []
+
+    def pos(self, index: int) -> tuple[int, int]:
+        if 0 <= index < len(self.item_pos):
+            return self.item_pos[index]
+        return (self.line, self.column)
+
+
+def position(node) -> tuple[int, int]:
+    return (getattr(node, "line", 0), getattr(node, "column", 0))
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    data: object            # Mapping for a template; anything else otherwise
+    is_json: bool
+
+
+def decode(raw: bytes) -> str:
+    """Bytes → text, honouring a BOM; anything that is not UTF-8/16/32 is a parse error."""
+    if len(raw) > MAX_BYTES:
+        raise ParseError(f"file is larger than {MAX_BYTES // 1_000_000} MB")
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+                       (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ParseError(f"not valid {codec.upper()} text: {exc.reason} at byte {exc.start}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ParseError(f"not valid UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} "
+                         "(CloudFormation templates must be UTF-8)", line) from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse(text: str, path: str) -> Document:
+    """Parse template text. Raises ParseError for anything that is not well-formed YAML or JSON."""
+    if not text.strip():
+        raise ParseError("file is empty")
+    bad = _SURROGATE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise ParseError("text contains a lone UTF-16 surrogate, which is not valid Unicode", line)
+    if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")) or path.endswith(".json"):
+        try:
+            return Document(path, text, _JsonParser(text).parse(), True)
+        except ParseError:
+            if path.endswith(".json"):
+                raise
+            # Flow-style YAML that starts with "{" is still YAML.
+    return Document(path, text, _parse_yaml(text), False)
+
+
+# ---------------------------------------------------------------- YAML
+
+_yaml_c = _yaml_pure = None
+
+
+def _composers():
+    global _yaml_c, _yaml_pure
+    if _yaml_pure is None:
+        import ruamel.yaml
+
+        _yaml_pure = ruamel.yaml.YAML(typ="safe", pure=True)
+        try:
+            _yaml_c = ruamel.yaml.YAML(typ="safe", pure=False) if ruamel.yaml.__with_libyaml__ else None
+        except Exception:  # pragma: no cover - depends on the platform's wheels
+            _yaml_c = None
+    return _yaml_c, _yaml_pure
+
+
+def _parse_yaml(text: str):
+    import ruamel.yaml.error
+
+    fast, pure = _composers()
+    node = None
+    if fast is not None and _flow_depth_ok(text):
+        try:
+            node = _single_document(fast, text)
+        except ruamel.yaml.error.YAMLError:
+            node = None  # retry with the pure parser, which has the newer grammar and better messages
+        except RecursionError:
+            raise ParseError(f"nesting is deeper than {MAX_DEPTH} levels") from None
+    if node is None:
+        try:
+            node = _single_document(pure, text)
+        except ruamel.yaml.error.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            what = " ".join(p for p in (exc.context, exc.problem) if p)
+            raise ParseError(f"YAML syntax error: {what or 'malformed YAML'}",
+                             (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1) from None
+        except ruamel.yaml.error.YAMLError as exc:
+            raise ParseError(f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'malformed YAML'}") from None
+        except RecursionError:
+            raise ParseError(f"nesting is deeper than {MAX_DEPTH} levels") from None
+    if node is None:
+        raise ParseError("file holds no YAML document")
+    _check_size(node)
+    return _YamlBuilder().build(node)
+
+
+def _single_document(yaml, text):
+    import ruamel.yaml.composer
+
+    try:
+        return yaml.compose(text)
+    except ruamel.yaml.composer.ComposerError as exc:
+        if "expected a single document" in str(exc):
+            mark = exc.problem_mark
+            raise ParseError("file holds more than one YAML document; a template is a single document",
+                             mark.line + 1 if mark else 1) from None
+        raise
+
+
+_FLOW_OPEN = re.compile(r"[\[{]")
+
+
+def _flow_depth_ok(text: str) -> bool:
+    # The C composer recurses without Python's recursion guard; keep absurdly nested flow input
+    # away from it. Indentation nesting is bounded by line length and checked after composing.
+    return text.count("[") + text.count("{") < 20_000 or _max_flow_depth(text) < MAX_DEPTH
+
+
+def _max_flow_depth(text: str) -> int:
+    depth = best = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return best
+
+
+def _check_size(root) -> None:
+    """Reject alias bombs and absurd nesting before anything walks the tree."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    sizes: dict[int, int] = {}
+    stack = [(root, 0, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ParseError(f"nesting is deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, MappingNode):
+            children = [c for pair in node.value for c in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        else:
+            sizes[key] = 1
+            continue
+        if not done:
+            stack.append((node, depth, True))
+            stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if total > MAX_NODES:
+            raise ParseError(f"YAML aliases expand to more than {MAX_NODES:,} nodes (an alias bomb?)",
+                             node.start_mark.line + 1)
+        sizes[key] = total
+
+
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+_HEX_OCT = re.compile(r"^[-+]?0(x[0-9a-fA-F_]+|o[0-7_]+)$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")
+
+
+def scalar_value(text: str, plain: bool, tag: str | None):
+    """Resolve a scalar the way CloudFormation reads it (YAML core schema)."""
+    if not plain or (tag and tag.startswith("tag:yaml.org,2002:str")):
+        return text
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if _INT.match(text):
+        return int(text.replace("_", ""))
+    if _HEX_OCT.match(text):
+        return int(text.replace("_", ""), 0)
+    if _FLOAT.match(text) and any(c.isdigit() for c in text):
+        return float(text.replace("_", ""))
+    if text in (".inf", ".Inf", "+.inf"):
+        return float("inf")
+    return text
+
+
+class _YamlBuilder:
+    def build(self, root):
+        return self._node(root, 0)
+
+    def _node(self, node, depth):
+        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+        tag = node.tag if isinstance(node.tag, str) else getattr(node.tag, "value", None)
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        if isinstance(node, ScalarNode):
+            value = scalar_value(node.value, node.style in (None, "") , tag)
+        elif isinstance(node, SequenceNode):
+            value = Sequence(line, col)
+            for item in node.value:
+                value.append(self._node(item, depth + 1))
+                value.item_pos.append((item.start_mark.line + 1, item.start_mark.column + 1))
+        elif isinstance(node, MappingNode):
+            value = Mapping(line, col)
+            for key_node, value_node in self._pairs(node):
+                key = self._node(key_node, depth + 1)
+                if isinstance(key, (Mapping, Sequence)):
+                    raise ParseError("a mapping key must be a plain value", key_node.start_mark.line + 1,
+                                     key_node.start_mark.column + 1)
+                key = str(key) if not isinstance(key, str) else key
+                if key in value:
+                    first = value.key_pos[key][0]
+                    raise ParseError(f"duplicate key {key!r} (first defined on line {first})",
+                                     key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                value[key] = self._node(value_node, depth + 1)
+                value.key_pos[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                value.value_pos[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+        else:  # pragma: no cover - ruamel has no other node kinds
+            raise ParseError("unsupported YAML node", line, col)
+        if tag in SHORT_TAGS:
+            value = _long_form(tag, value, line, col)
+        return value
+
+    @staticmethod
+    def _pairs(node):
+        # "<<" merge keys: CloudFormation does not support them; keep the key as written so the
+        # template's own meaning is not changed behind the author's back.
+        return node.value
+
+
+def _long_form(tag: str, value, line: int, col: int) -> Mapping:
+    name = SHORT_TAGS[tag]
+    if name == "Fn::GetAtt" and isinstance(value, str):
+        resource, _, attribute = value.partition(".")
+        parts = Sequence(line, col)
+        parts.extend([resource, attribute])
+        parts.item_pos = [(line, col), (line, col)]
+        value = parts
+    wrapped = Mapping(line, col)
+    wrapped[name] = value
+    wrapped.key_pos[name] = (line, col)
+    wrapped.value_pos[name] = (line, col)
+    return wrapped
+
+
+# ---------------------------------------------------------------- JSON
+
+
+class _JsonParser:
+    """A strict JSON parser that records positions and rejects duplicate keys."""
+
+    _WS = re.compile(r"[ \t\r\n]*")
+    _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+    _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrtu])*"')
+
+    def __init__(self, text: str):
+        self.text = text.lstrip("\ufeff")
+        self.i = 0
+        # Line starts, so a position turns into (line, column) by bisection.
+        self.starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def where(self, index: int) -> tuple[int, int]:
+        import bisect
+
+        line = bisect.bisect_right(self.starts, index) - 1
+        return line + 1, index - self.starts[line] + 1
+
+    def fail(self, message: str, index: int | None = None):
+        line, col = self.where(self.i if index is None else index)
+        raise ParseError(f"JSON syntax error: {message}", line, col)
+
+    def skip(self):
+        self.i = self._WS.match(self.text, self.i).end()
+
+    def parse(self):
+        self.skip()
+        value = self.value(0)
+        self.skip()
+        if self.i != len(self.text):
+            self.fail("unexpected text after the end of the document")
+        return value
+
+    def value(self, depth: int):
+        if depth > MAX_DEPTH:
+            self.fail(f"nesting is deeper than {MAX_DEPTH} levels")
+        text, i = self.text, self.i
+        if i >= len(text):
+            self.fail("unexpected end of file")
+        ch = text[i]
+        if ch == "{":
+            return self.obj(depth)
+        if ch == "[":
+            return self.arr(depth)
+        if ch == '"':
+            return self.string()
+        m = self._NUMBER.match(text, i)
+        if m and m.end() > i:
+            self.i = m.end()
+            literal = m.group(0)
+            return float(literal) if (m.group(2) or m.group(3)) else int(literal)
+        for word, result in (("true", True), ("false", False), ("null", None)):
+            if text.startswith(word, i):
+                self.i += len(word)
+                return result
+        self.fail(f"unexpected character {ch!r}")
+
+    def string(self) -> str:
+        m = self._STRING.match(self.text, self.i)
+        if not m:
+            self.fail("unterminated or invalid string")
+        self.i = m.end()
+        try:
+            return json.loads(m.group(0))
+        except ValueError as exc:
+            self.fail(f"invalid string: {exc.msg}")
+
+    def obj(self, depth: int) -> Mapping:
+        line, col = self.where(self.i)
+        node = Mapping(line, col)
+        self.i += 1
+        self.skip()
+        if self.text.startswith("}", self.i):
+            self.i += 1
+            return node
+        while True:
+            self.skip()
+            if not self.text.startswith('"', self.i):
+                self.fail("expected a quoted key")
+            key_at = self.i
+            key = self.string()
+            if key in node:
+                first = node.key_pos[key][0]
+                self.fail(f"duplicate key {key!r} (first defined on line {first})", key_at)
+            self.skip()
+            if not self.text.startswith(":", self.i):
+                self.fail("expected ':' after a key")
+            self.i += 1
+            self.skip()
+            value_at = self.i
+            node[key] = self.value(depth + 1)
+            node.key_pos[key] = self.where(key_at)
+            node.value_pos[key] = self.where(value_at)
+            self.skip()
+            if self.text.startswith(",", self.i):
+                self.i += 1
+                continue
+            if self.text.startswith("}", self.i):
+                self.i += 1
+                return node
+            self.fail("expected ',' or '}'")
+
+    def arr(self, depth: int) -> Sequence:
+        line, col = self.where(self.i)
+        node = Sequence(line, col)
+        self.i += 1
+        self.skip()
+        if self.text.startswith("]", self.i):
+            self.i += 1
+            return node
+        while True:
+            self.skip()
+            node.item_pos.append(self.where(self.i))
+            node.append(self.value(depth + 1))
+            self.skip()
+            if self.text.startswith(",", self.i):
+                self.i += 1
+                continue
+            if self.text.startswith("]", self.i):
+                self.i += 1
+                return node
+            self.fail("expected ',' or ']'")
+
+
+def is_template(data) -> bool:
+    """A CloudFormation template has AWSTemplateFormatVersion, or Resources whose values have a Type."""
+    if not isinstance(data, dict):
+        return False
+    if "AWSTemplateFormatVersion" in data:
+        return True
+    resources = data.get("Resources")
+    return isinstance(resources, dict) and any(
+        isinstance(r, dict) and "Type" in r for r in resources.values())

@@ -1,0 +1,5 @@
+"""The public model rules are written against: one import for everything a rule needs."""
+from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
+from .engine import RuleContext, rule  # noqa: F401
+from .graph import Edge, Graph, Resource  # noqa: F401
+from .values import Case, ResourceRef, Unknown, Value, as_bool, as_number, display, is_symbolic  # noqa: F401
