@@ -70,7 +70,7 @@ class _Linker:
         resource, reason = self.graph.follow(case, types)
         if resource is None:
             external = not isinstance(case.value, Unknown) and "not a resource of this template" in reason
-            self.graph.dangling.append(Dangling(kind, holder, at, reason, external))
+            self.graph.dangling.append(Dangling(kind, holder, at, reason, external, case.value))
             return
         yield resource, case
 

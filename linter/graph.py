@@ -145,9 +145,9 @@ class Resource:
         if source:
             where = f"{source}.{dotted}" + (f", line {line}" if line else "")
         elif self.origin:
-            where = f"set by SAM for {self.origin}" if not line else f"line {line}"
+            where = f"set by SAM for {self.origin}" if not line else f"set on line {line}"
         else:
-            where = f"line {line}" if line else ""
+            where = f"set on line {line}" if line else ""
         yield child, where, (), False
 
     def _walk_raw(self, path: str):
@@ -228,6 +228,7 @@ class Dangling:
     at: str
     reason: str
     external: bool = False   # a literal ARN or name of something outside this template
+    value: object = None     # the resolved reference (a literal ARN for external links)
 
 
 @dataclass

@@ -463,7 +463,7 @@ def _fn_select(r: Resolver, arg, depth):
         except (TypeError, ValueError):
             return Unknown("Fn::Select index is not a number")
         if isinstance(seq, AzList):
-            return token(f"AZ{i}:{seq[0] if seq else ''}")
+            return token(f"Fn::GetAZs[{i}]")
         if not isinstance(seq, list):
             return Unknown("Fn::Select of something that is not a list")
         if not 0 <= i < len(seq):
@@ -490,9 +490,8 @@ def _fn_split(r: Resolver, arg, depth):
 
 
 def _fn_getazs(r: Resolver, arg, depth):
-    region = r._resolve(arg, "", depth + 1).single if arg not in ("", None) else ""
-    marker = AzList([region if isinstance(region, str) else ""])
-    return Value.known(marker, "Fn::GetAZs")
+    # The zones of the stack's region are unknown until deploy; an index into them is still distinct.
+    return Value.known(AzList(), "Fn::GetAZs")
 
 
 def _fn_base64(r: Resolver, arg, depth):

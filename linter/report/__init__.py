@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 @dataclass
@@ -19,6 +19,12 @@ class Report:
     color: bool = False
     missing: list = field(default_factory=list)
     hidden: int = 0                    # findings below the severity threshold or suppressed
+    # Suppressed or baselined findings at or above the threshold (``Finding.suppressed_by`` says why);
+    # reporters show them only when ``show_suppressed`` is set.
+    suppressed: list = field(default_factory=list)
+    show_suppressed: bool = False
+    unused_suppressions: list = field(default_factory=list)   # suppress.Suppression records
+    baseline: dict | None = None       # {"path", "matched", "stale": [entries]} when --baseline was given
 
     def counts(self) -> dict:
         out = {"error": 0, "warning": 0, "info": 0}

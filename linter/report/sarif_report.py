@@ -1,0 +1,228 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+
+One run. ``tool.driver.rules`` lists every rule that ran (plus CFN000, the parse-error rule, always), each
+with its documentation; results point at repository-relative URIs (``uriBaseId: %SRCROOT%``) with 1-based
+regions, name the resource in ``logicalLocations``, link the other resources of a cross-resource finding
+through ``relatedLocations`` and carry our line-independent fingerprint in ``partialFingerprints``.
+
+Suppressed and baselined findings are left out (GitHub ignores ``result.suppressions`` and would open
+alerts for them) unless ``--show-suppressed`` asks for them; they then carry ``suppressions``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote
+
+from . import Report
+from .paths import file_uri, has_scheme, relative
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+HELP_BASE = "https://github.com/cfn-arch-lint/cfn-arch-lint/blob/main/docs/rules.md"
+INFORMATION_URI = "https://github.com/cfn-arch-lint/cfn-arch-lint"
+FINGERPRINT_KEY = "cfnArchLint/v1"
+SRCROOT = "%SRCROOT%"
+MAX_TEXT = 1024
+MAX_TAGS = 20
+
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
+# Suppression kinds: in the template (Metadata, comment) or outside it (baseline file, config file).
+SUPPRESSION_KIND = {"metadata": "inSource", "comment": "inSource", "baseline": "external", "config": "external"}
+
+PARSE_DOC = """A file that looks like a template cannot be read as one.
+
+**What it checks.** The file is YAML or JSON that should be a CloudFormation or SAM template (it has
+`AWSTemplateFormatVersion`, a SAM `Transform`, or `Resources` of `AWS::` types) but cannot be parsed:
+a syntax error, a duplicate key, an unknown tag, or `Resources` that is not a mapping.
+
+**Why it matters.** Nothing else in the file can be checked, and CloudFormation rejects it too.
+
+**Fix.** Correct the syntax at the reported line and column."""
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    text = " ".join(text.split()) or "-"
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _plain(markdown: str) -> str:
+    """Markdown-ish rule docs as plain text: no emphasis markers or code backticks."""
+    return re.sub(r"\*\*(.+?)\*\*", r"\1", markdown).replace("`", "")
+
+
+def _sections(doc: str) -> tuple[str, str]:
+    """(summary, what-it-checks paragraph) from a rule docstring."""
+    paragraphs = [p.strip() for p in doc.split("\n\n") if p.strip()]
+    summary = paragraphs[0] if paragraphs else ""
+    what = next((p for p in paragraphs if p.lower().startswith("**what it checks")), "")
+    return summary, what or summary
+
+
+def _security_severity(value) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None
+    if not 0.0 < number <= 10.0:
+        return None
+    return f"{number:.1f}"
+
+
+class _RuleTable:
+    def __init__(self, rules):
+        from ..engine import PARSE_CODE, PARSE_NAME
+
+        self.descriptors: list[dict] = []
+        self.index: dict[str, int] = {}
+        self._add(PARSE_CODE, PARSE_NAME, "error", PARSE_DOC, ("correctness", "syntax"), None, "very-high")
+        for r in sorted(rules, key=lambda r: r.code):
+            self._add(r.code, r.name, r.severity.label, r.doc or r.summary or r.name, r.tags,
+                      r.security_severity, getattr(r, "precision", None) or "high", r.summary)
+
+    def _add(self, code, name, severity, doc, tags, security, precision, summary=None):
+        if code in self.index:
+            return
+        first, what = _sections(doc)
+        tag_list = [t for t in dict.fromkeys(str(t).strip() for t in tags) if t]
+        score = _security_severity(security)
+        if score and "security" not in tag_list:
+            tag_list.insert(0, "security")
+        properties: dict = {"tags": tag_list[:MAX_TAGS], "precision": precision}
+        if score:
+            properties["security-severity"] = score
+        else:
+            properties["problem.severity"] = PROBLEM_SEVERITY.get(severity, "warning")
+        descriptor = {
+            "id": code,
+            "name": name,
+            "shortDescription": {"text": _clip(_plain(summary or first) or name)},
+            "fullDescription": {"text": _clip(_plain(re.sub(r"^\*\*What it checks\.?\*\*\s*", "", what)) or name)},
+            "help": {"text": _plain(doc).strip() or name, "markdown": doc.strip() or name},
+            "helpUri": f"{HELP_BASE}#{code.lower()}",
+            "defaultConfiguration": {"level": LEVELS.get(severity, "warning")},
+            "properties": properties,
+        }
+        self.index[code] = len(self.descriptors)
+        self.descriptors.append(descriptor)
+
+    def ensure(self, finding) -> int:
+        if finding.code not in self.index:  # a finding from a rule that was not in the list (e.g. audit's own)
+            self._add(finding.code, finding.name, finding.severity.label, finding.name, (), None, "medium")
+        return self.index[finding.code]
+
+
+def _escape(text: str) -> str:
+    # SARIF plain-text messages treat [text](id) as links; literal brackets are escaped.
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _artifact(path: str) -> dict:
+    rel, root = relative(path)
+    if has_scheme(rel):
+        return {"uri": rel}
+    if root is None:
+        if rel.startswith("/"):
+            return {"uri": "file://" + quote(rel)}
+        if re.match(r"^[A-Za-z]:/", rel):  # Windows absolute path
+            return {"uri": "file:///" + quote(rel)}
+        return {"uri": quote(rel)}
+    return {"uri": quote(rel), "uriBaseId": SRCROOT}
+
+
+def _region(loc) -> dict:
+    start_line, start_col = max(1, loc.line or 1), max(1, loc.column or 1)
+    region = {"startLine": start_line, "startColumn": start_col}
+    if loc.end_line and loc.end_line >= start_line:
+        region["endLine"] = loc.end_line
+        if loc.end_column and (loc.end_line > start_line or loc.end_column > start_col):
+            region["endColumn"] = loc.end_column
+    return region
+
+
+def _physical(loc) -> dict:
+    return {"artifactLocation": _artifact(loc.path), "region": _region(loc)}
+
+
+def _logical(logical_id: str | None) -> list:
+    if not logical_id:
+        return []
+    return [{"name": logical_id, "fullyQualifiedName": f"Resources/{logical_id}", "kind": "resource"}]
+
+
+def _location(loc, **extra) -> dict:
+    out = dict(extra)
+    out["physicalLocation"] = _physical(loc)
+    logical = _logical(loc.logical_id)
+    if logical:
+        out["logicalLocations"] = logical
+    return out
+
+
+def _result(finding, table: _RuleTable) -> dict:
+    from ..suppress import split_reason
+
+    index = table.ensure(finding)
+    related = []
+    links = []
+    for i, loc in enumerate(finding.related, start=1):
+        label = loc.logical_id or f"location {i}"
+        note = loc.note or (f"related resource {loc.logical_id}" if loc.logical_id else "related location")
+        related.append(_location(loc, id=i, message={"text": note}))
+        links.append(f"[{_escape(label)}]({i})")
+    text = _escape(finding.message.strip() or finding.name)
+    if links:
+        text = f"{text.rstrip('.')}. Related: {', '.join(dict.fromkeys(links))}."
+    result = {
+        "ruleId": finding.code,
+        "ruleIndex": index,
+        "level": LEVELS[finding.severity.label],
+        "message": {"text": text},
+        "locations": [_location(finding.location)],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+    }
+    if related:
+        result["relatedLocations"] = related
+    if finding.suppressed_by:
+        kind, reason = split_reason(finding.suppressed_by)
+        suppression = {"kind": SUPPRESSION_KIND.get(kind, "external"), "status": "accepted"}
+        suppression["justification"] = reason or f"suppressed by {kind}"
+        result["suppressions"] = [suppression]
+    return result
+
+
+def as_dict(report: Report) -> dict:
+    from .. import __version__
+
+    table = _RuleTable(report.rules)
+    findings = list(report.findings)
+    if report.show_suppressed:
+        findings = sorted(findings + list(report.suppressed), key=lambda f: f.sort_key())
+    results = [_result(f, table) for f in findings]
+    run = {
+        "tool": {"driver": {
+            "name": "cfn-arch-lint",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": INFORMATION_URI,
+            "rules": table.descriptors,
+        }},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    roots = {root for r in report.results for _, root in [relative(r.path)] if root}
+    if len(roots) == 1:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": file_uri(roots.pop())}}
+    errors = [e for r in report.results for e in r.errors]
+    run["invocations"] = [{"executionSuccessful": not errors and not report.missing}]
+    notes = [{"level": "error", "message": {"text": _clip(e)}} for e in errors]
+    notes += [{"level": "error", "message": {"text": f"{m}: no such file or folder"}} for m in report.missing]
+    if notes:
+        run["invocations"][0]["toolExecutionNotifications"] = notes
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: Report) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
