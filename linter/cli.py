@@ -91,29 +91,74 @@ def main():
     """
 
 
+OUTPUT_FORMATS = ["text", "json", "sarif", "github", "junit"]
+
+
+class UserError(click.ClickException):
+    """A problem with the user's input (config, baseline, options): a clear message and exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def load_settings(config_path=None, isolated=False, *, select=(), ignore=(), rules=None):
+    """Config file merged with command-line rule selection: ``(config, rules)``.
+
+    For ``check`` and ``audit``: CLI ``--select`` replaces the config's ``select``; CLI ``--ignore`` adds to
+    the config's ``ignore``. Raises :class:`UserError` (exit 2) for a bad config file.
+    """
+    from .config import ConfigError, check_rules, discover
+    from .engine import all_rules
+
+    every = rules if rules is not None else all_rules()
+    try:
+        config = discover(config_path, isolated)
+        check_rules(config, every)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    chosen_select = list(select) if any(s.strip() for s in select) else list(config.select or [])
+    return config, select_rules(every, chosen_select, list(config.ignore) + list(ignore))
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@click.option("-f", "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True,
+              help="Output format: text, json, sarif (GitHub code scanning), github (workflow annotations), junit.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of standard output.")
+@click.option("--sarif-output", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a SARIF report to this file (e.g. with --format github in CI).")
 @click.option("-p", "--parameters", "parameter_pairs", multiple=True, metavar="KEY=VALUE",
               help="Template parameter value; repeat, or give several separated by spaces. Beats the "
-                   "parameter file and the template's Default.")
+                   "parameter file, the config file's parameters and the template's Default.")
 @click.option("--parameter-file", type=click.Path(exists=True, dir_okay=False),
               help='Parameter values: AWS CLI JSON ([{"ParameterKey": .., "ParameterValue": ..}]) or '
                    '{"Parameters": {"Key": "Value"}}.')
 @click.option("--select", multiple=True, metavar="RULES",
-              help="Only these rules: codes, code prefixes (SQS) or names, comma-separated.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (same forms as --select).")
-@click.option("--severity", type=click.Choice(["info", "warning", "error"]), default="info", show_default=True,
-              help="Report only findings at or above this severity; the exit code follows what is reported.")
+              help="Only these rules: codes, code prefixes (SQS) or names, comma-separated. Replaces the "
+                   "config file's select.")
+@click.option("--ignore", multiple=True, metavar="RULES",
+              help="Skip these rules (same forms as --select). Adds to the config file's ignore.")
+@click.option("--severity", type=click.Choice(["info", "warning", "error"]), default=None,
+              help="Report only findings at or above this severity; the exit code follows what is reported. "
+                   "[default: the config file's severity, else info]")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Use this config file (pyproject.toml or .cfn-arch-lint.yaml) instead of searching for one.")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
+              help="Hide findings recorded in this baseline file; report the ones that are gone as stale.")
+@click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False),
+              help="Record every current (unsuppressed) finding in this baseline file.")
+@click.option("--show-suppressed", is_flag=True,
+              help="Also list suppressed and baselined findings (in SARIF with suppressions[]).")
+@click.option("--show-unused-suppressions", is_flag=True,
+              help="Report suppressions (Metadata or comments) that matched no finding.")
 @click.option("--show-not-evaluated", is_flag=True,
               help="Also list checks that could not be judged because a value is unknown, with the reason.")
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set). Colour is used only on a terminal.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
-def check(paths, fmt, output, parameter_pairs, parameter_file, select, ignore, severity, show_not_evaluated,
-          no_color, quiet):
+def check(paths, fmt, output, sarif_output, parameter_pairs, parameter_file, select, ignore, severity, config_path,
+          isolated, baseline_path, write_baseline_path, show_suppressed, show_unused_suppressions,
+          show_not_evaluated, no_color, quiet):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -125,50 +170,115 @@ def check(paths, fmt, output, parameter_pairs, parameter_file, select, ignore, s
       cfn-arch-lint check template.yaml
       cfn-arch-lint check infra/ --parameters Env=prod Timeout=60
       cfn-arch-lint check template.yaml --format json -o report.json
+      cfn-arch-lint check . --format github --sarif-output cfn-arch-lint.sarif
     """
     from .api import collect_paths, lint_file
-    from .engine import all_rules
+    from .config import rule_options
 
     if not paths:
         raise click.UsageError("give at least one template file or folder (or - for standard input)")
-    parameters = load_parameter_file(parameter_file) if parameter_file else {}
+    config, rules = load_settings(config_path, isolated, select=select, ignore=ignore)
+    parameters = dict(config.parameters)
+    parameters.update(load_parameter_file(parameter_file) if parameter_file else {})
     parameters.update(parse_parameter_pairs(parameter_pairs))
-    rules = select_rules(all_rules(), select, ignore)
     files, missing = collect_paths(paths)
     for path in missing:
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
-    results = [lint_file(path, parameters=parameters, rules=rules) for path in files]
+    options = rule_options(config, rules)
+    results = [lint_file(path, parameters=parameters, rules=rules, rule_options=options) for path in files]
     code = emit(results, rules, fmt=fmt, output=output, severity=severity, show_not_evaluated=show_not_evaluated,
-                no_color=no_color, quiet=quiet, missing=missing)
+                no_color=no_color, quiet=quiet, missing=missing, config=config, sarif_output=sarif_output,
+                baseline=baseline_path, write_baseline=write_baseline_path, show_suppressed=show_suppressed,
+                show_unused_suppressions=show_unused_suppressions)
     if not files and not missing:
         click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
         code = EXIT_USAGE
     sys.exit(code)
 
 
-def emit(results, rules, *, fmt, output, severity, show_not_evaluated, no_color, quiet, missing=()) -> int:
+def _write(path: str, text: str, what: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+
+
+def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False, no_color=False, quiet=False,
+         missing=(), config=None, sarif_output=None, baseline=None, write_baseline=None, show_suppressed=False,
+         show_unused_suppressions=False) -> int:
     """Filter, render and write the report for a list of FileResults; return the exit code.
 
-    Shared by ``check`` and ``audit`` so both honour the same options and formats.
+    Shared by ``check`` and ``audit`` so both honour the same options and formats. In order: config
+    ``severity-overrides`` and ``per-path-ignores``, template suppressions (Metadata, comments), the baseline
+    (``write_baseline`` records every finding still standing, then ``baseline`` hides them), the severity
+    threshold (``severity``, else the config's, else info). ``config`` is a :class:`linter.config.Config`
+    (see :func:`load_settings`); None means no config. Raises :class:`UserError` for a bad baseline file.
     """
+    from . import suppress
     from .findings import Severity
     from .report import Report, render
+
+    threshold_name = severity or (config.severity if config is not None else None) or "info"
+    if config is not None:
+        from .config import severity_overrides
+
+        overrides = severity_overrides(config, rules)
+        for result in results:
+            for finding in result.findings:
+                if finding.code in overrides:
+                    finding.severity = Severity.parse(overrides[finding.code])
+        suppress.apply_path_ignores(results, config.per_path_ignores, config.root)
+    suppressions = suppress.apply(results)
+
+    baseline_info = None
+    if write_baseline or baseline:
+        from . import baseline as baseline_mod
+
+        try:
+            if write_baseline:
+                standing = [f for r in results for f in r.findings if not f.suppressed_by]
+                count = baseline_mod.write(write_baseline, standing)
+                click.echo(f"cfn-arch-lint: wrote {count} finding{'s' * (count != 1)} to baseline {write_baseline}",
+                           err=True)
+            path = baseline or write_baseline
+            entries = baseline_mod.load(path)
+        except baseline_mod.BaselineError as exc:
+            raise UserError(str(exc)) from None
+        outcome = baseline_mod.apply(results, entries, rules)
+        baseline_info = {"path": path, **outcome}
+        for entry in outcome["stale"]:
+            click.echo(f"cfn-arch-lint: baseline {path}: stale entry {entry.get('rule', '?')} in "
+                       f"{entry.get('path', '?')} ({', '.join(entry.get('logicalIds') or []) or 'no resource'}) "
+                       "matches no finding any more; rewrite the baseline with --write-baseline", err=True)
 
     for result in results:
         for error in result.errors:
             click.echo(f"cfn-arch-lint: {error}", err=True)
-    threshold = Severity.parse(severity)
+    unused = suppress.unused(suppressions, rules) if show_unused_suppressions else []
+    for sup in unused:
+        click.echo(f"{sup.path}:{sup.line}:{sup.column}: unused suppression {sup.describe()}", err=True)
+
+    threshold = Severity.parse(threshold_name)
     every = [f for r in results for f in r.findings]
-    shown = sorted((f for f in every if f.severity >= threshold), key=lambda f: f.sort_key())
+    at_level = [f for f in every if f.severity >= threshold]
+    shown = sorted((f for f in at_level if not f.suppressed_by), key=lambda f: f.sort_key())
+    suppressed = sorted((f for f in at_level if f.suppressed_by), key=lambda f: f.sort_key())
     report = Report(results=results, findings=shown,
                     not_evaluated=[n for r in results for n in r.not_evaluated], rules=rules,
-                    show_not_evaluated=show_not_evaluated, missing=list(missing), hidden=len(every) - len(shown),
-                    color=fmt == "text" and not output and _use_color(no_color, sys.stdout))
+                    show_not_evaluated=show_not_evaluated, missing=list(missing),
+                    hidden=len(every) - len(at_level),
+                    color=fmt == "text" and not output and _use_color(no_color, sys.stdout),
+                    suppressed=suppressed, show_suppressed=show_suppressed, unused_suppressions=unused,
+                    baseline=baseline_info)
     text = render(fmt, report)
+    if sarif_output:
+        from dataclasses import replace
+
+        _write(sarif_output, render("sarif", replace(report, color=False)), "SARIF file")
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        _write(output, text, "report")
     else:
         click.echo(text, nl=False)
     if fmt == "text" and not quiet:

@@ -17,6 +17,13 @@ def render(report: Report) -> str:
             tag = f"{_COLORS[sev]}{tag}{_RESET}"
         resource = f" ({loc.logical_id})" if loc.logical_id else ""
         lines.append(f"{loc.path}:{loc.line}:{loc.column}: {f.code} {tag} {f.message}{resource}")
+    if report.show_suppressed:
+        for f in report.suppressed:
+            loc = f.location
+            resource = f" ({loc.logical_id})" if loc.logical_id else ""
+            text = (f"{loc.path}:{loc.line}:{loc.column}: {f.code} [suppressed: {f.suppressed_by}] "
+                    f"{f.message}{resource}")
+            lines.append(f"{_DIM}{text}{_RESET}" if report.color else text)
     if report.show_not_evaluated:
         for ne in report.not_evaluated:
             loc = ne.location
@@ -42,6 +49,13 @@ def summary(report: Report) -> str:
         line += f"; {len(report.not_evaluated)} check{'s' * (len(report.not_evaluated) != 1)} not evaluated"
         if not report.show_not_evaluated:
             line += " (--show-not-evaluated lists them)"
+    if report.suppressed:
+        baselined = sum(1 for f in report.suppressed if f.suppressed_by == "baseline")
+        line += f"; {len(report.suppressed) - baselined} suppressed"
+        if baselined:
+            line += f", {baselined} in the baseline"
+        if not report.show_suppressed:
+            line += " (--show-suppressed lists them)"
     if report.hidden:
-        line += f"; {report.hidden} hidden by --severity or suppressions"
+        line += f"; {report.hidden} below --severity"
     return line + "."
