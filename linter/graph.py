@@ -285,9 +285,13 @@ class Graph:
             if is_symbolic(value):
                 ids = [m.group(1).split(".", 1)[0] for m in TOKEN.finditer(value)]
                 ids = [i for i in ids if i in self.resources]
-                if not ids:
-                    return None, f"{_show(value)} is known only at deploy time"
-                resource = self.resources[ids[-1]]
+                if ids:
+                    resource = self.resources[ids[-1]]
+                else:
+                    # Only pseudo parameters are unknown (region, account): the name may still be literal.
+                    resource = self._by_name(TOKEN.sub("*", value), types)
+                    if resource is None:
+                        return None, f"{_show(value)} is known only at deploy time"
             else:
                 resource = self._by_name(value, types)
                 if resource is None:
@@ -313,6 +317,8 @@ class Graph:
         service, name = _parse_reference(text)
         candidates_types = ARN_SERVICE_TYPES.get(service) if service else None
         index = self._name_index()
+        if "*" in name:
+            return None
         for resource in index.get(name, ()):
             if candidates_types and resource.type not in candidates_types:
                 continue

@@ -256,7 +256,10 @@ def _fn_if(r: Resolver, arg, depth):
         if not case.known:
             out.append(case)
             continue
-        branch = r._resolve(arg[1] if case.value else arg[2], "", depth + 1)
+        index = 1 if case.value else 2
+        line = arg.pos(index)[0] if hasattr(arg, "pos") else 0
+        origin = f"Fn::If {name} {'true' if case.value else 'false'} branch" + (f", line {line}" if line else "")
+        branch = r._resolve(arg[index], origin, depth + 1)
         for b in branch:
             merged = b.with_assumptions(case.assumptions)
             if merged is not None:

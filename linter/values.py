@@ -94,6 +94,11 @@ class Case:
         text = display(self.value) + (f" {unit}" if unit else "")
         return f"{text} ({self.origin})" if self.origin else text
 
+    def cite(self, name: str, unit: str = "") -> str:
+        """``FifoQueue true, set on line 11``: the property, its value and where it came from."""
+        text = f"{name} {display(self.value)}" + (f" {unit}" if unit else "")
+        return f"{text}, {self.origin}" if self.origin else text
+
     def with_assumptions(self, extra) -> "Case | None":
         merged = merge_assumptions(self.assumptions, extra)
         if merged is None:

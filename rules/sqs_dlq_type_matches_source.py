@@ -78,15 +78,15 @@ def dlq_type_matches_source(graph, ctx):
         elif edge.role == "sns-subscription-redrive":
             for t, q in ctx.cases(edge, fifo(user), fifo(target), convert=as_bool):
                 if t.value != q.value:
-                    yield ctx.finding(edge, f"subscription to {kind(t.value)} topic {user.describe()} ({t.show()}) "
-                                            f"redrives to {kind(q.value)} queue {target.describe()} ({q.show()}); "
+                    yield ctx.finding(edge, f"subscription to {kind(t.value)} topic {user.describe()} ({t.cite('FifoTopic')}) "
+                                            f"redrives to {kind(q.value)} queue {target.describe()} ({q.cite('FifoQueue')}); "
                                             "the dead-letter queue must be of the topic's type",
                                       related=[target, user], cases=(t, q))
         elif edge.role in STANDARD_ONLY:
             for f, in ctx.cases(edge, fifo(target), convert=as_bool):
                 if f.value:
                     yield ctx.finding(edge, f"FIFO {'queue' if target.type == QUEUE else 'topic'} "
-                                            f"{target.describe()} ({f.show()}) is used as "
+                                            f"{target.describe()} ({f.cite('FifoQueue' if target.type == QUEUE else 'FifoTopic')}) is used as "
                                             f"{STANDARD_ONLY[edge.role]} of {user.describe()}, which accepts only "
                                             "standard queues and topics", related=[target], cases=(f,),
                                       check=edge.role)
@@ -100,8 +100,8 @@ def _redrive(ctx, edge, dlq, source):
         return
     for s, d in ctx.cases(edge, fifo(source), fifo(dlq), convert=as_bool):
         if s.value != d.value:
-            yield ctx.finding(source, f"{kind(s.value)} queue {source.describe()} ({s.show()}) redrives to "
-                                      f"{kind(d.value)} queue {dlq.describe()} ({d.show()}); a dead-letter queue "
+            yield ctx.finding(source, f"{kind(s.value)} queue {source.describe()} ({s.cite('FifoQueue')}) redrives to "
+                                      f"{kind(d.value)} queue {dlq.describe()} ({d.cite('FifoQueue')}); a dead-letter queue "
                                       "must be of the same type as its source queue",
                               at="RedrivePolicy", related=[dlq], cases=(s, d))
 
@@ -134,7 +134,7 @@ def _external(graph, ctx):
                                       at="RedrivePolicy", check=f"other-{what}")
             for s, in ctx.cases(holder, fifo(holder), convert=as_bool):
                 if s.value != named_fifo:
-                    yield ctx.finding(holder, f"{kind(s.value)} queue {holder.describe()} ({s.show()}) redrives to "
+                    yield ctx.finding(holder, f"{kind(s.value)} queue {holder.describe()} ({s.cite('FifoQueue')}) redrives to "
                                               f"{display(value)}, a {kind(named_fifo)} queue by its name; a "
                                               "dead-letter queue must be of the same type as its source queue",
                                       at="RedrivePolicy", cases=(s,), check="external")
