@@ -216,3 +216,44 @@ def github_problems(log, security_codes=frozenset()) -> list[str]:
             if not fps or any(not isinstance(v, str) or not v for v in fps.values()):
                 problems.append(f"{where}: partialFingerprints missing or not strings")
     return problems
+
+# Two rules fire once WorkerTimeout is 60: SQS001 (300 s < 6 x 60 s, a warning) and SQS002 (dead-letter
+# queue without a depth alarm). With the template's default of 10 s only SQS002 fires.
+TWO = textwrap.dedent("""\
+    AWSTemplateFormatVersion: "2010-09-09"
+    Parameters:
+      WorkerTimeout:
+        Type: Number
+        Default: 10
+    Resources:
+      DeadLetters:
+        Type: AWS::SQS::Queue
+      Jobs:
+        Type: AWS::SQS::Queue
+        Properties:
+          VisibilityTimeout: 300
+          RedrivePolicy:
+            deadLetterTargetArn: !GetAtt DeadLetters.Arn
+            maxReceiveCount: 5
+      Worker:
+        Type: AWS::Lambda::Function
+        Properties:
+          Runtime: python3.12
+          Handler: index.handler
+          Role: arn:aws:iam::123456789012:role/worker
+          Timeout: !Ref WorkerTimeout
+          Code:
+            ZipFile: "def handler(event, context): pass"
+      Mapping:
+        Type: AWS::Lambda::EventSourceMapping
+        Properties:
+          EventSourceArn: !GetAtt Jobs.Arn
+          FunctionName: !Ref Worker
+    """)
+
+
+def codes(result) -> list[str]:
+    """Rule codes of the findings in a JSON report (a click Result of ``check -f json``)."""
+    import json as _json
+
+    return sorted(f["rule"]["code"] for f in _json.loads(result.stdout)["findings"])
