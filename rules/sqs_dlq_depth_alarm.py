@@ -71,7 +71,7 @@ def dlq_depth_alarm(graph, ctx):
     uses: dict = {}
     for edge in graph.edges("dlq-of"):
         uses.setdefault(edge.source.logical_id, []).append(edge)
-    unresolved_alarms = [d for d in graph.dangling_links("alarms-on") if not d.external]
+    unresolved_alarms = [d for d in graph.dangling_links("alarms-on") if not d.external and _may_name_queue(d)]
 
     for edges in uses.values():
         dlq = edges[0].source
@@ -119,6 +119,28 @@ def dlq_depth_alarm(graph, ctx):
         yield ctx.finding(dlq, f"queue {dlq.describe()} is the {use} but no CloudWatch alarm watches its depth "
                                "(ApproximateNumberOfMessagesVisible); failed messages pile up unnoticed until "
                                "they expire", related=related, check="missing")
+
+
+def _may_name_queue(link) -> bool:
+    """Whether an alarm dimension that could not be followed may be the QueueName of a queue here.
+
+    Only a ``QueueName`` dimension can name a queue; an unresolved ``FunctionName`` or ``TopicName``
+    dimension says nothing about whether a dead-letter queue is alarmed.
+    """
+    alarm = link.holder
+    if link.at == "Dimensions":
+        path = "Dimensions"
+    elif link.at.startswith("Metrics."):
+        path = f"{link.at}.MetricStat.Metric.Dimensions"
+    else:
+        return True
+    for case in alarm.get(path, default=False):
+        if not case.known or not isinstance(case.value, list):
+            return True
+        for dim in case.value:
+            if not isinstance(dim, dict) or not isinstance(dim.get("Name"), str) or dim["Name"] == "QueueName":
+                return True
+    return False
 
 
 def _alarm_problem(ctx, alarm, edge, metric):
