@@ -325,5 +325,9 @@ def explain(rule):
         click.echo("\nOptions: " + ", ".join(f"{k} = {v!r}" for k, v in found.options.items()))
 
 
+from .audit import audit_command  # noqa: E402  (linter.audit imports boto3 only when audit runs)
+main.add_command(audit_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
