@@ -248,3 +248,33 @@ def test_the_github_checks_catch_what_the_schema_lets_through(tmp_path, monkeypa
     assert not schema_errors(log)                                # the schema is happy with both
     assert any("security-severity is not a string" in p for p in problems)
     assert any("ruleIndex 0 does not point" in p for p in problems)
+
+
+def test_finding_located_on_an_implicit_sam_resource(tmp_path, monkeypatch):
+    """A finding on the event source mapping SAM creates points at the SAM event that declares it."""
+    from linter.api import lint_text
+    from linter.build import build_graph
+    from linter.engine import all_rules, find_rule
+    from linter.findings import Finding, Severity
+    from linter.report import Report
+    from linter.report.sarif_report import as_dict
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "sam.yaml", SAM)
+    result = lint_text(SAM, "sam.yaml")
+    graph = build_graph("sam.yaml", result.template)
+    esm = graph.resources["WorkerJobs"]
+    assert esm.implicit
+    rule = find_rule("SQS001")
+    extra = Finding(rule.code, rule.name, Severity.INFO, "mapping WorkerJobs has no batching window",
+                    graph.location_of(esm, "MaximumBatchingWindowInSeconds"), graph.logical_ids_of(esm),
+                    [graph.location_of(graph.resources["Jobs"])], check="window")
+    findings = sorted(result.findings + [extra], key=lambda f: f.sort_key())
+    log = as_dict(Report(results=[result], findings=findings, not_evaluated=[], rules=all_rules()))
+    assert_valid(log)
+    res = next(r for r in log["runs"][0]["results"] if r["level"] == "note")
+    assert res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Resources/Worker"
+    assert res["locations"][0]["physicalLocation"]["region"]["startLine"] == 13
+    assert res["relatedLocations"][0]["logicalLocations"][0]["name"] == "Jobs"
+    prints = [r["partialFingerprints"]["cfnArchLint/v1"] for r in log["runs"][0]["results"]]
+    assert len(prints) == 2 and len(set(prints)) == 2
