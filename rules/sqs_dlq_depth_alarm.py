@@ -166,8 +166,8 @@ def _alarm_problem(ctx, alarm, edge, metric):
             return None
         fires = _fires_on_first(op.value, limit, metric)
         if not fires:
-            verdicts.append((f"alarm {alarm.logical_id} ({op.show()} {th.show()}) does not fire on the first "
-                             "message", (op, th)))
+            verdicts.append((f"alarm {alarm.logical_id} ({op.cite('ComparisonOperator')}; {th.cite('Threshold')}) "
+                             "does not fire on the first message", (op, th)))
             continue
         if as_bool(on) is False:
             verdicts.append((f"alarm {alarm.logical_id} has ActionsEnabled {on.show()}", (on,)))
