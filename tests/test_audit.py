@@ -1,6 +1,6 @@
 """``cfn-arch-lint audit`` end to end against a real ``moto_server`` (moto[server]) on 127.0.0.1.
 
-The server is started once per session on a free port; the stacks below are deployed to it with
+The server is started once for this module on a free port; the stacks below are deployed to it with
 ``create_stack`` and audited through the CLI (click's CliRunner, and once as a subprocess that only has
 ``AWS_ENDPOINT_URL``). Templates live in fixtures/audit/ (see its README.md).
 
@@ -52,9 +52,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def aws_env():
-    """Fake credentials for the whole session; nothing from the developer's AWS setup leaks in."""
+    """Fake credentials for this module; nothing from the developer's AWS setup leaks in."""
     with pytest.MonkeyPatch.context() as mp:
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
                      "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CLOUDFORMATION", "AWS_ENDPOINT_URL_STS",
@@ -70,9 +70,9 @@ def aws_env():
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def moto_endpoint(aws_env, tmp_path_factory):
-    """A real moto_server on 127.0.0.1, killed at the end of the session."""
+    """A real moto_server on 127.0.0.1, killed when this module's tests are done."""
     port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto_server.log"
     with open(log, "wb") as out:
@@ -109,7 +109,7 @@ def _create(cf, name, template_file, **parameters):
     assert status == "CREATE_COMPLETE", (name, status)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def deployed(moto_endpoint):
     def client(service, region="us-east-1", **kwargs):
         return boto3.client(service, region_name=region, endpoint_url=moto_endpoint, **kwargs)
@@ -250,6 +250,8 @@ def test_meta_links_stack_arn_account_and_parent(deployed):
     assert child.path == f"stack://us-east-1/{deployed['child']}"
     # A JSON body arrives as a dict and goes through lint_template; a YAML body keeps its text.
     assert by_name["orders-json"].text is None and by_name["orders-json"].template["Resources"]["Orders"]
+    (orders,) = by_name["orders-json"].findings
+    assert (orders.location.line, orders.location.pointer) == (1, "Resources/Orders/Properties/VisibilityTimeout")
     assert isinstance(parent.text, str) and "AWS::CloudFormation::Stack" in parent.text
     assert outcome.account == "123456789012"
 
@@ -467,3 +469,12 @@ def test_helpers():
                         {"ParameterKey": "D", "ParameterValue": "/ssm/name", "ResolvedValue": "42"}]}, {"C"})
     assert params == {"A": "1", "B": Unknown("parameter B is NoEcho: its deployed value is masked"),
                       "C": Unknown("parameter C is NoEcho: its deployed value is masked"), "D": "42"}
+
+
+def test_no_credentials_is_one_clear_message(deployed):
+    result = run("--endpoint-url", deployed["endpoint"], "--region", "us-east-1",
+                 env={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None})
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "cfn-arch-lint: no AWS credentials found: set AWS_PROFILE or give --profile, or AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or run where an instance/task role is available"]
