@@ -19,9 +19,17 @@ def build_graph(path: str, template: dict, parameters: dict | None = None, pseud
     resolver.add_resource_ids(r.logical_id for r in resources)
     graph = Graph(path, template, resolver)
     for resource in resources:
+        if resource.condition and _never_created(resolver, resource.condition):
+            continue
         graph.add(resource)
     _Linker(graph).run()
     return graph
+
+
+def _never_created(resolver: Resolver, condition: str) -> bool:
+    """A resource whose Condition is false in every scenario does not exist."""
+    cases = resolver.condition(condition).cases
+    return all(c.known and c.value is False for c in cases)
 
 
 class _Linker:

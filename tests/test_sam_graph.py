@@ -148,3 +148,21 @@ def test_literal_names_and_arns_link_to_template_resources():
     assert [d.holder.logical_id for d in g.dangling_links("alarms-on")] == ["Alarm2"]
     routes = {(e.source.logical_id, e.target.logical_id, e.role) for e in g.edges("routes-via")}
     assert routes == {("Subnet", "Table", "association"), ("Table", "Nat", "NatGatewayId")}
+
+
+def test_resource_whose_condition_is_always_false_is_not_in_the_graph():
+    text = """
+Parameters:
+  WithWorker: {Type: String, Default: "no", AllowedValues: ["no"]}
+  Maybe: {Type: String}
+Conditions:
+  CreateWorker: !Equals [!Ref WithWorker, "yes"]
+  Unsure: !Equals [!Ref Maybe, "yes"]
+Resources:
+  Queue: {Type: AWS::SQS::Queue}
+  Worker: {Type: AWS::Lambda::Function, Condition: CreateWorker, Properties: {Timeout: 900}}
+  Other: {Type: AWS::Lambda::Function, Condition: Unsure, Properties: {Timeout: 900}}
+"""
+    g = build_graph("c.yaml", parse(text, "c.yaml").data)
+    assert "Worker" not in g.resources
+    assert "Other" in g.resources
