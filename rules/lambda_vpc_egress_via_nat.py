@@ -1,7 +1,7 @@
 """VPC001 lambda-vpc-egress-via-nat."""
 import re
 
-from linter.model import FUNCTION_TYPES, Case, Unknown, display, is_symbolic, rule
+from linter.model import FUNCTION_TYPES, Case, Unknown, Value, combinations, display, is_symbolic, rule
 
 ROUTE = "AWS::EC2::Route"
 DEFAULT_ROUTES = ("0.0.0.0/0",)
@@ -322,24 +322,32 @@ def _endpoint_services(graph) -> set:
 
 
 def _judge_zones(graph, ctx, fn, vpc_case, subnets):
-    zones = set()
+    zone_values = []
     for subnet in subnets:
-        zone = None
-        for key in ("AvailabilityZone", "AvailabilityZoneId"):
-            if subnet.has(key):
-                value = subnet.get(key).single
-                zone = value if isinstance(value, str) else None
-                break
-        if zone is None:
+        key = next((k for k in ("AvailabilityZone", "AvailabilityZoneId") if subnet.has(k)), None)
+        if key is None:
             if len(subnets) > 1:
-                return
-        else:
-            zones.add(zone)
-    if len(zones) <= 1:
-        where = f" ({display(next(iter(zones)))})" if zones else ""
-        yield ctx.finding(fn, f"all subnets of function {fn.describe()} are in one Availability Zone{where}; an "
-                              "outage of that zone stops the function: add a subnet in another zone",
-                          at="VpcConfig.SubnetIds", related=subnets, check="one-zone", cases=(vpc_case,))
+                return  # AWS picks the zone of a subnet without one: cannot tell
+            continue
+        zone_values.append(subnet.get(key))
+    # Every scenario (Fn::If branch, mapping row, allowed value) consistent with this VpcConfig case;
+    # the first one that puts every subnet in the same zone is reported, and names its scenario.
+    for combo in combinations(Value([vpc_case]), *zone_values):
+        zones = combo[1:]
+        if any(not z.known or not isinstance(z.value, str) for z in zones):
+            continue
+        names = {z.value for z in zones}
+        if len(names) <= 1:
+            where = f" ({_zone_text(next(iter(names)))})" if names else ""
+            yield ctx.finding(fn, f"all subnets of function {fn.describe()} are in one Availability Zone{where}; an "
+                                  "outage of that zone stops the function: add a subnet in another zone",
+                              at="VpcConfig.SubnetIds", related=subnets, check="one-zone", cases=combo)
+            return
+
+
+def _zone_text(zone: str) -> str:
+    m = re.fullmatch(r"\$\{Fn::GetAZs\[(\d+)\]\}", display(zone))
+    return f"!Select [{m.group(1)}, !GetAZs ''] for every subnet" if m else display(zone)
 
 
 def _judge_egress_rules(graph, ctx, fn, vpc_case):
