@@ -8,6 +8,14 @@ from .sam import expand
 from .values import Case, Unknown, merge_assumptions
 
 DIMENSION_TYPES = {"QueueName": (QUEUE,), "FunctionName": FUNCTION_TYPES, "TopicName": (TOPIC,)}
+# Resource types that name a dead-letter target in one property: (property path, role, where to point).
+DEAD_LETTER_PROPERTIES = {
+    QUEUE: ("RedrivePolicy.deadLetterTargetArn", "redrive", "RedrivePolicy"),
+    "AWS::Lambda::Function": ("DeadLetterConfig.TargetArn", "lambda-dlq", "DeadLetterConfig"),
+    "AWS::Serverless::Function": ("DeadLetterConfig.TargetArn", "lambda-dlq", "DeadLetterConfig"),
+    "AWS::Scheduler::Schedule": ("Target.DeadLetterConfig.Arn", "scheduler-target-dlq", "Target.DeadLetterConfig"),
+    "AWS::Events::EventBus": ("DeadLetterConfig.Arn", "event-bus-dlq", "DeadLetterConfig"),
+}
 ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId", "TransitGatewayId",
                  "VpcPeeringConnectionId", "VpcEndpointId", "CarrierGatewayId", "EgressOnlyInternetGatewayId",
                  "LocalGatewayId", "CoreNetworkArn")
@@ -43,13 +51,11 @@ class _Linker:
             by_type.setdefault(r.type, []).append(r)
         handlers = {
             ESM: self.event_source_mapping,
-            QUEUE: self.queue,
             "AWS::Lambda::Function": self.function,
             "AWS::Serverless::Function": self.function,
             "AWS::Lambda::EventInvokeConfig": self.event_invoke_config,
             "AWS::Events::Rule": self.events_rule,
             "AWS::Scheduler::Schedule": self.schedule,
-            "AWS::Events::EventBus": self.event_bus,
             "AWS::SNS::Subscription": self.subscription,
             TOPIC: self.topic,
             ALARM: self.alarm,
@@ -60,6 +66,9 @@ class _Linker:
         for rtype, handler in handlers.items():
             for resource in by_type.get(rtype, ()):
                 handler(resource)
+        for rtype, (path, role, at) in DEAD_LETTER_PROPERTIES.items():
+            for resource in by_type.get(rtype, ()):
+                self.dead_letter(resource, path, role, at)
 
     # ------------------------------------------------------------ helpers
 
@@ -103,16 +112,14 @@ class _Linker:
                                                       at="DestinationConfig.OnFailure.Destination",
                                                       assumptions=c.assumptions))
 
-    def queue(self, queue: Resource):
-        self.link_each("dlq-of", queue, "RedrivePolicy.deadLetterTargetArn",
-                       lambda t, c: self.graph.link("dlq-of", t, queue, via=queue, role="redrive",
-                                                    at="RedrivePolicy", assumptions=c.assumptions))
+    def dead_letter(self, holder: Resource, path: str, role: str, at: str):
+        """A dead-letter target named by one property of the resource that sends failures to it."""
+        self.link_each("dlq-of", holder, path,
+                       lambda t, c: self.graph.link("dlq-of", t, holder, via=holder, role=role, at=at,
+                                                    assumptions=c.assumptions))
 
     def function(self, fn: Resource):
         g = self.graph
-        self.link_each("dlq-of", fn, "DeadLetterConfig.TargetArn",
-                       lambda t, c: g.link("dlq-of", t, fn, via=fn, role="lambda-dlq", at="DeadLetterConfig",
-                                           assumptions=c.assumptions))
         for index, subnet_case in self._items(fn, "VpcConfig.SubnetIds"):
             for subnet, c in self.follow_case(fn, subnet_case, "VpcConfig.SubnetIds", "in-subnet"):
                 g.link("in-subnet", fn, subnet, via=fn, at=f"VpcConfig.SubnetIds", assumptions=c.assumptions)
@@ -171,14 +178,6 @@ class _Linker:
         self.link_each("invokes", schedule, "Target.Arn",
                        lambda t, c: g.link("invokes", schedule, t, via=schedule, at="Target",
                                            assumptions=c.assumptions))
-        self.link_each("dlq-of", schedule, "Target.DeadLetterConfig.Arn",
-                       lambda t, c: g.link("dlq-of", t, schedule, via=schedule, role="scheduler-target-dlq",
-                                           at="Target.DeadLetterConfig", assumptions=c.assumptions))
-
-    def event_bus(self, bus: Resource):
-        self.link_each("dlq-of", bus, "DeadLetterConfig.Arn",
-                       lambda t, c: self.graph.link("dlq-of", t, bus, via=bus, role="event-bus-dlq",
-                                                    at="DeadLetterConfig", assumptions=c.assumptions))
 
     def subscription(self, sub: Resource):
         g = self.graph
