@@ -16,6 +16,7 @@ Deployed (account 123456789012 unless said otherwise):
              sam-app        sam-processed.json  the SAM expansion as AWS would return it -> SQS001 on Queue
              sam-source     sam-source.yaml   the SAM source (moto does not transform it) -> SQS001 on Queue
              gone           visibility.yaml   deleted -> never listed
+             pending        visibility.yaml   REVIEW_IN_PROGRESS (change set never executed) -> skipped
   eu-west-1  eu-defects     defects.yaml      SQS001 + SQS002
   account 210987654321 (through sts:AssumeRole), us-east-1:
              other-account  visibility.yaml   Vis=20 -> SQS001
@@ -130,6 +131,11 @@ def deployed(moto_endpoint):
     _create(cf, "sam-source", "sam-source.yaml")
     _create(cf, "gone", "visibility.yaml", Vis=20)
     cf.delete_stack(StackName="gone")
+    # A change set that was never executed leaves a stack in REVIEW_IN_PROGRESS: listed, nothing deployed.
+    cf.create_change_set(StackName="pending", ChangeSetName="never-run", ChangeSetType="CREATE",
+                         TemplateBody=(FIXTURES / "visibility.yaml").read_text(),
+                         Parameters=[{"ParameterKey": "Vis", "ParameterValue": "20"}],
+                         Capabilities=["CAPABILITY_IAM"])
 
     _create(client("cloudformation", "eu-west-1"), "eu-defects", "defects.yaml")
 
@@ -145,9 +151,16 @@ def deployed(moto_endpoint):
     return {"endpoint": moto_endpoint, "child": children[0]}
 
 
+def runner() -> CliRunner:
+    """stdout and stderr apart (click 8.2+ always keeps them apart; 8.1 needs mix_stderr=False)."""
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
 def run(*args, env=None):
-    result = CliRunner().invoke(main, ["audit", *args], env=env, catch_exceptions=False)
-    return result
+    return runner().invoke(main, ["audit", *args], env=env, catch_exceptions=False)
 
 
 def run_json(deployed, *args):
@@ -192,6 +205,8 @@ def test_audit_two_regions_finds_the_deployed_defects(deployed):
     assert "Audited 10 stacks in 2 regions (us-east-1, eu-west-1), account 123456789012" in result.stderr
     assert f"1 nested: {child} in stack://us-east-1/parent" in result.stderr
     assert "9 findings." in result.stderr
+    assert ("skipped 1: stack://us-east-1/pending (REVIEW_IN_PROGRESS: it was created for a change set that was "
+            "never executed: nothing is deployed)") in result.stderr
 
 
 def test_deployed_parameter_values_decide_the_verdict(deployed):
@@ -397,7 +412,7 @@ def test_console_script_with_aws_endpoint_url_only(deployed):
 
 def test_missing_boto3_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "boto3", None)  # `import boto3` now raises ImportError
-    result = CliRunner().invoke(main, ["audit", "--region", "us-east-1"])
+    result = runner().invoke(main, ["audit", "--region", "us-east-1"])
     assert result.exit_code == 2
     assert "pip install 'cfn-arch-lint[aws]'" in result.stderr
     assert "Traceback" not in result.output
@@ -414,13 +429,13 @@ def test_importing_the_cli_does_not_import_boto3():
 def test_no_region_anywhere_is_a_clear_error(monkeypatch, aws_env):
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_REGION", raising=False)
-    result = CliRunner().invoke(main, ["audit", "--endpoint-url", "http://127.0.0.1:9", "--max-attempts", "1"])
+    result = runner().invoke(main, ["audit", "--endpoint-url", "http://127.0.0.1:9", "--max-attempts", "1"])
     assert result.exit_code == 2
     assert "no region: give --region" in result.stderr
 
 
 def test_unknown_profile_is_a_clear_error(aws_env):
-    result = CliRunner().invoke(main, ["audit", "--profile", "nope", "--region", "us-east-1"])
+    result = runner().invoke(main, ["audit", "--profile", "nope", "--region", "us-east-1"])
     assert result.exit_code == 2
     assert "the AWS profile 'nope' is not in the AWS config or credentials file" in result.stderr
 
