@@ -242,7 +242,7 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
                 count = baseline_mod.write(write_baseline, standing)
                 click.echo(f"cfn-arch-lint: wrote {count} finding{'s' * (count != 1)} to baseline {write_baseline}",
                            err=True)
-            path = baseline or write_baseline
+            path = write_baseline or baseline
             entries = baseline_mod.load(path)
         except baseline_mod.BaselineError as exc:
             raise UserError(str(exc)) from None

@@ -171,3 +171,15 @@ def test_config_module_api(repo):
     assert config.select == ["SQS001", "SQS002"]
     assert config.parameters == {"Flag": "true", "Subnets": "a,b"}
     assert config.root == str(repo)
+
+
+@pytest.mark.parametrize("name,raw,expected", [
+    (".cfn-arch-lint.yaml", b"ignore: [SQS001]\nignore: [SQS002]\n", 'line 2: found duplicate key "ignore"'),
+    (".cfn-arch-lint.yaml", b"\xff\xfeignore: []\n", "not UTF-8 text"),
+    ("pyproject.toml", b"[tool.cfn-arch-lint]\nignore = ['\xff']\n", "not valid TOML"),
+])
+def test_unreadable_config_is_a_clear_error(repo, name, raw, expected):
+    (repo / name).write_bytes(raw)
+    result = check("stacks/two.yaml")
+    assert result.exit_code == 2 and expected in result.stderr
+    assert "Traceback" not in result.output
