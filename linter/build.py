@@ -62,6 +62,10 @@ class _Linker:
             "AWS::S3::Bucket": self.bucket,
             "AWS::EC2::SubnetRouteTableAssociation": self.association,
             "AWS::EC2::Route": self.route,
+            "AWS::ApiGateway::Method": self.rest_method,
+            "AWS::ApiGatewayV2::Integration": self.http_integration,
+            "AWS::EC2::SecurityGroup": self.security_group,
+            "AWS::EC2::SecurityGroupIngress": self.ingress_rule,
         }
         for rtype, handler in handlers.items():
             for resource in by_type.get(rtype, ()):
@@ -251,3 +255,41 @@ class _Linker:
                                    lambda t, c, table=table, key=key: g.link("routes-via", table, t, via=route,
                                                                              role=key, at=key,
                                                                              assumptions=c.assumptions))
+
+    def rest_method(self, method: Resource):
+        g = self.graph
+        self.link_each("invokes", method, "Integration.Uri",
+                       lambda t, c: g.link("invokes", method, t, via=method, at="Integration.Uri",
+                                           assumptions=c.assumptions), FUNCTION_TYPES)
+
+    def http_integration(self, integration: Resource):
+        g = self.graph
+        self.link_each("invokes", integration, "IntegrationUri",
+                       lambda t, c: g.link("invokes", integration, t, via=integration, at="IntegrationUri",
+                                           assumptions=c.assumptions), FUNCTION_TYPES)
+
+    def security_group(self, group: Resource):
+        for i, entry, case in self._list_entries(group, "SecurityGroupIngress"):
+            if "SourceSecurityGroupId" in entry:
+                at = f"SecurityGroupIngress.{i}"
+                for source, c in self.follow_case(group, Case(entry["SourceSecurityGroupId"], case.origin,
+                                                              case.assumptions), at, "sg-allows"):
+                    self.graph.link("sg-allows", source, group, via=group, role=_ports(entry), at=at,
+                                    assumptions=c.assumptions)
+
+    def ingress_rule(self, rule: Resource):
+        g = self.graph
+        entry = {k: rule.get(k, default=False).single for k in ("IpProtocol", "FromPort", "ToPort")}
+        for group, gcase in self.targets(rule, "GroupId", "sg-allows"):
+            self.link_each("sg-allows", rule, "SourceSecurityGroupId",
+                           lambda t, c, group=group: g.link("sg-allows", t, group, via=rule, role=_ports(entry),
+                                                            at="SourceSecurityGroupId", assumptions=c.assumptions))
+
+
+def _ports(entry: dict) -> str:
+    """``tcp/5432`` or ``tcp/1024-65535`` or ``all``: the edge role of an ingress rule."""
+    protocol = str(entry.get("IpProtocol", "")).lower()
+    if protocol in ("-1", "all"):
+        return "all"
+    low, high = entry.get("FromPort"), entry.get("ToPort")
+    return f"{protocol}/{low}" if low == high else f"{protocol}/{low}-{high}"

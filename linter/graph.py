@@ -10,8 +10,9 @@ Edge kinds (source → target):
 - ``alarms-on``    alarm → resource named by a metric dimension (``role`` is the metric name)
 - ``subscribes``   topic → subscribed queue or function (via the subscription)
 - ``notifies``     bucket → queue, topic or function of an S3 notification
-- ``invokes``      rule, schedule or API → target
+- ``invokes``      rule, schedule, API method or HTTP API integration → target
 - ``in-subnet``    function → subnet
+- ``sg-allows``    security group → security group whose ingress rules admit it (``role`` ``tcp/5432``)
 - ``routes-via``   subnet → route table (``association``); route table → gateway (``role`` the destination)
 
 References resolve through Ref, GetAtt, Sub/Join-built ARNs and literal ARNs, URLs or names of resources

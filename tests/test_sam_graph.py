@@ -166,3 +166,32 @@ Resources:
     g = build_graph("c.yaml", parse(text, "c.yaml").data)
     assert "Worker" not in g.resources
     assert "Other" in g.resources
+
+
+def test_security_group_and_api_edges():
+    text = """
+Resources:
+  AppSG: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: app}}
+  DbSG:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: !Ref AppSG}
+  CacheSG: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: cache}}
+  CacheIngress:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !Ref CacheSG, IpProtocol: tcp, FromPort: 6379, ToPort: 6379, SourceSecurityGroupId: !GetAtt AppSG.GroupId}
+  Fn: {Type: AWS::Lambda::Function}
+  Method:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      HttpMethod: GET
+      Integration:
+        Type: AWS_PROXY
+        Uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations"
+"""
+    g = build_graph("c.yaml", parse(text, "c.yaml").data)
+    allows = {(e.source.logical_id, e.target.logical_id, e.role) for e in g.edges("sg-allows")}
+    assert allows == {("AppSG", "DbSG", "tcp/5432"), ("AppSG", "CacheSG", "tcp/6379")}
+    assert [(e.source.logical_id, e.target.logical_id) for e in g.edges("invokes")] == [("Method", "Fn")]
