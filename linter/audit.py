@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import click
@@ -31,6 +32,7 @@ INSTALL_HINT = ("cfn-arch-lint audit needs boto3, which is not installed. Instal
 
 DEFAULT_MAX_ATTEMPTS = 10
 DEFAULT_SESSION_NAME = "cfn-arch-lint-audit"
+FETCH_WORKERS = 4                       # concurrent DescribeStacks/GetTemplate per region
 
 # Every stack status there is (botocore's service model is asked first; this is the fallback).
 ALL_STATUSES = (
@@ -352,8 +354,6 @@ class Auditor:
         return outcome
 
     def audit_region(self, region: str, outcome: AuditOutcome) -> None:
-        from .api import FileResult
-
         opts = self.options
         client = self.client("cloudformation", region)
         summaries = []
@@ -392,6 +392,7 @@ class Auditor:
                 if opts.include_nested and not skip_reason(child.get("StackStatus", "")):
                     pending.append(child["StackId"])
 
+        to_audit = []
         for arn, summary in selected.items():
             name = summary["StackName"]
             uri = stack_uri(region, name)
@@ -404,7 +405,14 @@ class Auditor:
             if reason:
                 outcome.skipped.append((uri, reason))
                 continue
-            result = self.audit_stack(client, region, summary)
+            to_audit.append(summary)
+
+        # The AWS calls run a few at a time (clients are thread-safe); linting stays on this thread.
+        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+            fetched = list(pool.map(lambda summary: self.fetch_stack(client, region, summary), to_audit))
+        for summary, item in zip(to_audit, fetched):
+            result = self.lint_stack(region, summary, *item)
+            arn = summary["StackId"]
             if arn in parent_of:
                 result.meta["parentStackArn"] = parent_of[arn]
                 parent = by_id.get(parent_of[arn])
@@ -426,23 +434,29 @@ class Auditor:
                      f"{describe_error(exc, self.options.max_attempts)}")
         return ids
 
-    def audit_stack(self, client, region: str, summary: dict):
+    def fetch_stack(self, client, region: str, summary: dict):
+        """(stack description, template body, stage, error message): DescribeStacks and GetTemplate."""
+        arn = summary["StackId"]
+        try:
+            stacks = client.describe_stacks(StackName=arn).get("Stacks") or [{}]
+            body, stage = self.fetch_template(client, arn)
+            return stacks[0], body, stage, None
+        except (self.errors.BotoCoreError, self.errors.ClientError) as exc:
+            return None, None, None, describe_error(exc, self.options.max_attempts)
+        except _NoTemplate as exc:
+            return None, None, None, str(exc)
+        except Exception as exc:  # never a traceback for one stack
+            return None, None, None, f"unexpected error while reading the stack: {exc!r}"
+
+    def lint_stack(self, region: str, summary: dict, stack, body, stage, error):
         from .api import FileResult, lint_template, lint_text
 
         arn, name = summary["StackId"], summary["StackName"]
         uri = stack_uri(region, name)
-        parts = parse_stack_arn(arn)
-        meta = {"stackArn": arn, "region": region, "account": parts.get("account"), "stackName": name,
-                "stackStatus": summary.get("StackStatus")}
-        try:
-            stacks = client.describe_stacks(StackName=arn).get("Stacks") or [{}]
-            stack = stacks[0]
-            body, stage = self.fetch_template(client, arn)
-        except (self.errors.BotoCoreError, self.errors.ClientError) as exc:
-            return FileResult(uri, "unreadable", errors=[f"{uri}: {describe_error(exc, self.options.max_attempts)}"],
-                              meta=meta)
-        except _NoTemplate as exc:
-            return FileResult(uri, "unreadable", errors=[f"{uri}: {exc}"], meta=meta)
+        meta = {"stackArn": arn, "region": region, "account": parse_stack_arn(arn).get("account"),
+                "stackName": name, "stackStatus": summary.get("StackStatus")}
+        if error is not None:
+            return FileResult(uri, "unreadable", errors=[f"{uri}: {error}"], meta=meta)
         meta["templateStage"] = stage
         if stack.get("StackStatus"):
             meta["stackStatus"] = stack["StackStatus"]
