@@ -125,9 +125,13 @@ class RuleContext:
         :func:`linter.values.as_number`) turns each case's value into the type the rule compares; a value
         that does not convert is reported as not evaluated too.
         """
-        from .values import Case, combinations
+        from .values import Case, Value, combinations
 
-        for combo in combinations(*values):
+        # A link that exists only under a condition pairs its values with that condition.
+        scenario = getattr(subject, "assumptions", ())
+        extra = (Value.known(None, "", scenario),) if scenario else ()
+        for combo in combinations(*values, *extra):
+            combo = combo[:len(values)] if extra else combo
             unknown = next((c for c in combo if not c.known), None)
             if unknown is not None:
                 self.not_evaluated(subject, unknown.describe())
@@ -158,14 +162,15 @@ class RuleContext:
         of the subject to point at; ``cases`` are the value cases the verdict used, so the scenario they
         hold in (an ``Fn::If`` branch, a parameter's allowed value) is named in the message.
         """
-        from .values import scenario_text
+        from .values import Case, scenario_text
 
         graph = self.graph
         location = graph.location_of(subject, at)
         related_locations = [graph.location_of(r) if not isinstance(r, Location) else r for r in related]
         logical_ids = graph.logical_ids_of(subject) + tuple(
             lid for r in related if not isinstance(r, Location) for lid in graph.logical_ids_of(r))
-        when = scenario_text(cases)
+        scenario = getattr(subject, "assumptions", ())
+        when = scenario_text(list(cases) + ([Case(None, "", scenario)] if scenario else []))
         if when:
             message = f"{message} ({when})"
         sev = Severity.parse(severity) if severity else self.rule.severity

@@ -53,6 +53,16 @@ class Resource:
         return f"<{self.type} {self.logical_id}>"
 
     @property
+    def existence(self) -> tuple:
+        """The assumptions under which this resource exists: its Condition, when that is undecided."""
+        if not self.condition or self.graph is None:
+            return ()
+        cases = self.graph.resolver.condition(self.condition).cases
+        if all(c.known and c.value is True and not c.assumptions for c in cases):
+            return ()
+        return ((("condition", self.condition), True),)
+
+    @property
     def implicit(self) -> bool:
         return self.origin is not None
 
@@ -252,7 +262,11 @@ class Graph:
         return [r for r in self.resources.values() if r.type in types]
 
     def link(self, kind, source, target, *, via=None, role="", at="", assumptions=()) -> Edge:
-        edge = Edge(kind, source, target, via, role, at, assumptions)
+        # A link exists only when the resources that make it exist: add their Conditions.
+        for resource in (source, target, via):
+            if resource is not None and assumptions is not None:
+                assumptions = _merge(assumptions, resource.existence)
+        edge = Edge(kind, source, target, via, role, at, assumptions or ())
         self._edges.append(edge)
         return edge
 

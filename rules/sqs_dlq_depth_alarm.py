@@ -1,5 +1,5 @@
 """SQS002 sqs-dlq-depth-alarm."""
-from linter.model import QUEUE, TOPIC, as_bool, as_number, combinations, rule, scenario_text
+from linter.model import QUEUE, TOPIC, Case, as_bool, as_number, combinations, rule, scenario_text
 
 DEPTH_METRICS = ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage")
 SENT_METRIC = "NumberOfMessagesSent"
@@ -88,7 +88,7 @@ def dlq_depth_alarm(graph, ctx):
         redriven = any(e.role in ("redrive", "sns-subscription-redrive") for e in edges)
         good_metrics = depth_metrics if redriven else depth_metrics + (SENT_METRIC,)
         problems = []
-        fine = False
+        fine = []   # the scenarios (assumptions) under which a good alarm exists
         for alarm_edge in alarms:
             metric = alarm_edge.role
             alarm = alarm_edge.source
@@ -102,10 +102,17 @@ def dlq_depth_alarm(graph, ctx):
             if verdict is None:
                 continue  # not evaluated; recorded
             if verdict == "":
-                fine = True
-                break
+                fine.append(alarm_edge.assumptions)
+                continue
             problems.append((alarm, "alarm-shape", verdict))
-        if fine:
+        gap = _uncovered_scenario(edges, fine) if fine else None
+        if fine and gap is None:
+            continue
+        if gap is not None:
+            alarm = next(e.source for e in alarms if e.assumptions in fine)
+            yield ctx.finding(dlq, f"queue {dlq.describe()} is the {use}, but its alarm {alarm.logical_id} exists "
+                                   "only under a condition", related=[alarm] + related, check="conditional",
+                              cases=(Case(None, "", gap),))
             continue
         if problems:
             alarm, check, text = problems[0]
@@ -119,6 +126,29 @@ def dlq_depth_alarm(graph, ctx):
         yield ctx.finding(dlq, f"queue {dlq.describe()} is the {use} but no CloudWatch alarm watches its depth "
                                "(ApproximateNumberOfMessagesVisible); failed messages pile up unnoticed until "
                                "they expire", related=related, check="missing")
+
+
+def _uncovered_scenario(uses, covered: list) -> tuple | None:
+    """A scenario in which the queue is used as a DLQ but none of the good alarms exists, or None.
+
+    ``covered`` holds the assumptions of each good alarm (its Condition and the conditions of what it
+    names). An alarm without assumptions covers every scenario.
+    """
+    if any(not a for a in covered):
+        return None
+    for use in uses:
+        scenario = dict(use.assumptions)
+        for assumptions in covered:
+            if any(k in scenario and scenario[k] != v for k, v in assumptions):
+                continue  # this alarm is already absent in the scenario
+            free = [(k, v) for k, v in assumptions if k not in scenario]
+            if not free or not isinstance(free[0][1], bool):
+                break  # this alarm exists whenever the queue is used this way
+            key, value = free[0]
+            scenario[key] = not value  # pick the branch in which the alarm is not created
+        else:
+            return tuple(sorted(scenario.items(), key=lambda kv: (kv[0], repr(kv[1]))))
+    return None
 
 
 def _may_name_queue(link) -> bool:
