@@ -8,6 +8,7 @@ DEFAULT_ROUTES = ("0.0.0.0/0",)
 NAT_KEYS = ("NatGatewayId", "InstanceId", "NetworkInterfaceId")
 ELSEWHERE_KEYS = ("TransitGatewayId", "VpcPeeringConnectionId", "VpcEndpointId", "CoreNetworkArn",
                   "LocalGatewayId", "CarrierGatewayId")
+ROUTE_TARGET_KEYS = NAT_KEYS + ELSEWHERE_KEYS + ("GatewayId",)
 # Actions that need no route out of the function's subnets: Lambda performs them itself with the
 # function's role (network interfaces, polling event sources, logs), or they reach a data plane that
 # lives inside the VPC (file systems, databases, caches, search domains, VPC Lattice services).
@@ -199,6 +200,11 @@ def _classify_table(graph, table, routes):
             return "unknown", f"the destination of route {route.logical_id} is unknown"
         if not values & set(DEFAULT_ROUTES):
             continue
+        present = [k for k in ROUTE_TARGET_KEYS if route.has(k)]
+        if any(c.value is None or not c.known for k in present for c in route.get(k, default=False)):
+            # The target itself depends on a condition (or is unknown): which kind of subnet it
+            # makes is not settled.
+            return "unknown", f"the target of route {route.logical_id} depends on a condition or is unknown"
         for key in NAT_KEYS:
             if route.has(key):
                 return "nat", f"route {route.logical_id} sends 0.0.0.0/0 to a NAT"
