@@ -268,7 +268,9 @@ class _YamlBuilder:
         tag = node.tag if isinstance(node.tag, str) else getattr(node.tag, "value", None)
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if isinstance(node, ScalarNode):
-            value = scalar_value(node.value, node.style in (None, "") , tag)
+            if node.style == '"' and _SURROGATE.search(node.value):
+                raise ParseError("string escapes a lone UTF-16 surrogate, which is not valid Unicode", line, col)
+            value = scalar_value(node.value, node.style in (None, ""), tag)
         elif isinstance(node, SequenceNode):
             value = Sequence(line, col)
             for item in node.value:
@@ -382,11 +384,14 @@ class _JsonParser:
         m = self._STRING.match(self.text, self.i)
         if not m:
             self.fail("unterminated or invalid string")
-        self.i = m.end()
+        start, self.i = self.i, m.end()
         try:
-            return json.loads(m.group(0))
+            value = json.loads(m.group(0))
         except ValueError as exc:
             self.fail(f"invalid string: {exc.msg}")
+        if _SURROGATE.search(value):
+            self.fail("string escapes a lone UTF-16 surrogate, which is not valid Unicode", start)
+        return value
 
     def obj(self, depth: int) -> Mapping:
         line, col = self.where(self.i)

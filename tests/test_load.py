@@ -51,6 +51,8 @@ def test_json_positions():
     ("   \n\n", "empty", 1),
     ("a: 1\n---\nb: 2\n", "more than one YAML document", 2),
     ("a: \ud800\n", "surrogate", 1),
+    ('{"a": "\\ud800"}', "surrogate", 1),
+    ('a: "x\\udc00"\n', "surrogate", 1),
     ("? [a, b]\n: 1\n", "plain value", 1),
 ])
 def test_malformed_input_is_a_parse_error(text, fragment, line):
