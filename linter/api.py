@@ -35,7 +35,8 @@ def parse_finding(path: str, message: str, line: int = 1, column: int = 1) -> Fi
 
 
 def lint_text(text: str, path: str, *, parameters: dict | None = None, pseudo: dict | None = None,
-              rules: list[Rule] | None = None, rule_options: dict | None = None) -> FileResult:
+              rules: list[Rule] | None = None, rule_options: dict | None = None,
+              parameter_source: str = "given on the command line") -> FileResult:
     try:
         document = parse(text, path)
     except ParseError as exc:
@@ -45,12 +46,15 @@ def lint_text(text: str, path: str, *, parameters: dict | None = None, pseudo: d
     if not is_template(document.data):
         return FileResult(path, "skipped", text=text)
     return lint_template(document.data, path, parameters=parameters, pseudo=pseudo, rules=rules,
-                         rule_options=rule_options, text=text)
+                         rule_options=rule_options, text=text, parameter_source=parameter_source)
 
 
 def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, rules=None, rule_options=None,
-                  text: str | None = None) -> FileResult:
-    """Lint an already-parsed template (a dict; positions are used when it came from :mod:`load`)."""
+                  text: str | None = None, parameter_source: str = "given on the command line") -> FileResult:
+    """Lint an already-parsed template (a dict; positions are used when it came from :mod:`load`).
+
+    ``parameter_source`` says where ``parameters`` came from, for messages ("deployed value").
+    """
     from .build import build_graph
 
     result = FileResult(path, "linted", text=text, template=template)
@@ -61,7 +65,7 @@ def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, ru
         result.status = "parse-error"
         return result
     try:
-        graph = build_graph(path, template, parameters, pseudo)
+        graph = build_graph(path, template, parameters, pseudo, parameter_source)
     except RecursionError:
         result.findings.append(parse_finding(path, "the template's references are nested too deeply to resolve"))
         result.status = "parse-error"

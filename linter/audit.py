@@ -465,7 +465,7 @@ class Auditor:
             parameters = deployed_parameters(stack, noecho_parameters(template))
             pseudo = pseudo_parameters(arn, name, region)
             kwargs = {"parameters": parameters, "pseudo": pseudo, "rules": self.rules,
-                      "rule_options": self.rule_options}
+                      "rule_options": self.rule_options, "parameter_source": "the deployed value"}
             if isinstance(body, dict):
                 result = lint_template(_plain(body), uri, **kwargs)
             else:

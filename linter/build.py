@@ -21,8 +21,9 @@ ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId"
                  "LocalGatewayId", "CoreNetworkArn")
 
 
-def build_graph(path: str, template: dict, parameters: dict | None = None, pseudo: dict | None = None) -> Graph:
-    resolver = Resolver(template, parameters, pseudo)
+def build_graph(path: str, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
+                parameter_source: str = "given on the command line") -> Graph:
+    resolver = Resolver(template, parameters, pseudo, parameter_source)
     resources = expand(template)
     resolver.add_resource_ids(r.logical_id for r in resources)
     graph = Graph(path, template, resolver)

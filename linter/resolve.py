@@ -23,9 +23,11 @@ class AzList(list):
 
 
 class Resolver:
-    def __init__(self, template: dict, parameters: dict | None = None, pseudo: dict | None = None):
+    def __init__(self, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
+                 parameter_source: str = "given on the command line"):
         self.template = template
         self.parameters_given = dict(parameters or {})
+        self.parameter_source = parameter_source
         self.pseudo = dict(pseudo or {})
         params = template.get("Parameters")
         self.parameter_defs = params if isinstance(params, dict) else {}
@@ -121,8 +123,8 @@ class Resolver:
             given = self.parameters_given[name]
             if isinstance(given, Unknown):
                 return Value.unknown(given.reason)
-            return Value.known(_coerce(given, ptype), f"parameter {name} = {given} given on the command line"
-                               if not isinstance(given, (list, dict)) else f"parameter {name} as given")
+            return Value.known(_coerce(given, ptype), f"parameter {name} = {given}, {self.parameter_source}"
+                               if not isinstance(given, (list, dict)) else f"parameter {name}, {self.parameter_source}")
         if ptype.startswith("AWS::SSM::Parameter::Value"):
             return Value.unknown(f"parameter {name} is read from SSM Parameter Store at deploy time")
         allowed = definition.get("AllowedValues")

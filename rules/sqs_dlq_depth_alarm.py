@@ -32,7 +32,8 @@ def dlq_depth_alarm(graph, ctx):
     `AWS::CloudWatch::Alarm` on `AWS/SQS` `ApproximateNumberOfMessagesVisible` (or
     `ApproximateAgeOfOldestMessage`) whose `QueueName` dimension is that queue, whose threshold fires on
     the first message (`GreaterThanThreshold 0` or `GreaterThanOrEqualToThreshold 1`) and which has
-    `AlarmActions`. An alarm on `NumberOfMessagesSent` is reported too: messages moved by a redrive policy
+    `AlarmActions`. An `ApproximateAgeOfOldestMessage` alarm must use a threshold below the queue's
+    `MessageRetentionPeriod`, or the messages expire before it fires. An alarm on `NumberOfMessagesSent` is reported too: messages moved by a redrive policy
     are not counted in that metric, so it never fires for them. An SNS topic used as a Lambda DLQ has no
     depth metric at all; that is reported as info.
 
@@ -181,12 +182,13 @@ def _alarm_problem(ctx, alarm, edge, metric):
     threshold = alarm.get("Threshold")
     actions = alarm.get("AlarmActions")
     enabled = alarm.get("ActionsEnabled")
+    retention = edge.target.get("MessageRetentionPeriod")
     verdicts = []
-    total = len(list(combinations(namespace, operator, threshold, actions, enabled)))
-    combos = list(ctx.cases(alarm, namespace, operator, threshold, actions, enabled))
+    total = len(list(combinations(namespace, operator, threshold, actions, enabled, retention)))
+    combos = list(ctx.cases(alarm, namespace, operator, threshold, actions, enabled, retention))
     if not combos:
         return None
-    for ns, op, th, acts, on in combos:
+    for ns, op, th, acts, on, kept in combos:
         if ns.value not in (None, "AWS/SQS"):
             verdicts.append((f"alarm {alarm.logical_id} uses namespace {ns.show()} instead of AWS/SQS", (ns,)))
             continue
@@ -198,6 +200,13 @@ def _alarm_problem(ctx, alarm, edge, metric):
         if not fires:
             verdicts.append((f"alarm {alarm.logical_id} ({op.cite('ComparisonOperator')}; {th.cite('Threshold')}) "
                              "does not fire on the first message", (op, th)))
+            continue
+        kept_seconds = as_number(kept)
+        if metric == "ApproximateAgeOfOldestMessage" and limit is not None and kept_seconds is not None \
+                and limit >= kept_seconds:
+            verdicts.append((f"alarm {alarm.logical_id} fires only on messages older than its threshold "
+                             f"({th.cite('Threshold', 's')}), but the queue keeps messages only "
+                             f"{kept.cite('MessageRetentionPeriod', 's')}: they expire first", (th, kept)))
             continue
         if as_bool(on) is False:
             verdicts.append((f"alarm {alarm.logical_id} has ActionsEnabled {on.show()}", (on,)))

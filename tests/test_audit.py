@@ -215,7 +215,7 @@ def test_deployed_parameter_values_decide_the_verdict(deployed):
     assert [f["path"] for f in report["files"]] == ["stack://us-east-1/vis-low", "stack://us-east-1/vis-high"]
     (finding,) = report["findings"]
     assert finding["location"]["path"] == "stack://us-east-1/vis-low"
-    assert "is 20 s" in finding["message"] and "parameter Vis = 20" in finding["message"]
+    assert "is 20 s (parameter Vis = 20, the deployed value)" in finding["message"]
     # Line numbers point into the fetched YAML body: VisibilityTimeout is on line 12 of visibility.yaml.
     assert finding["location"]["line"] == 12
 

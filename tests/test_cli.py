@@ -70,7 +70,7 @@ def test_parameter_without_default_is_not_evaluated(tmp_path):
     assert "[not evaluated]" in result.output and "Visibility has no Default" in result.output
     assert "[error]" not in result.output and "[warning]" not in result.output
     given = run("check", path, "--select", "SQS001", "--parameters", "Visibility=20")
-    assert given.exit_code == 1 and "20 s (parameter Visibility = 20" in given.output
+    assert given.exit_code == 1 and "20 s (parameter Visibility = 20, given on the command line" in given.output
 
 
 def test_parameter_file_both_shapes(tmp_path):
