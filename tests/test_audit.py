@@ -493,3 +493,11 @@ def test_no_credentials_is_one_clear_message(deployed):
     assert result.stderr.strip().splitlines() == [
         "cfn-arch-lint: no AWS credentials found: set AWS_PROFILE or give --profile, or AWS_ACCESS_KEY_ID and "
         "AWS_SECRET_ACCESS_KEY, or run where an instance/task role is available"]
+
+
+def test_json_files_carry_the_stack_source(deployed):
+    result, report = run_json(deployed, "--region", "us-east-1", "--stack", "vis-low")
+    (entry,) = report["files"]
+    source = entry["source"]
+    assert source["stackName"] == "vis-low" and source["region"] == "us-east-1"
+    assert source["stackArn"].startswith("arn:aws:cloudformation:us-east-1:") and source["account"]

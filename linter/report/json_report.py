@@ -3,7 +3,8 @@
 ::
 
     {"schemaVersion": 1, "tool": {"name", "version"},
-     "files": [{"path", "status"}],
+     "files": [{"path", "status", "source"?}],   # source: where an audited template came from
+                                                  # (stackArn, region, account, stackName, parentStackArn...)
      "findings": [{"rule": {"code", "name"}, "severity", "message", "fingerprint", "logicalIds",
                    "location": {"path", "line", "column", "logicalId", "pointer"},
                    "related": [{"path", "line", "column", "logicalId", "pointer", "note"}],
@@ -66,7 +67,8 @@ def as_dict(report: Report) -> dict:
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "cfn-arch-lint", "version": __version__},
-        "files": [{"path": r.path, "status": r.status} for r in report.results],
+        "files": [{"path": r.path, "status": r.status, **({"source": r.meta} if r.meta else {})}
+                  for r in report.results],
         "findings": [_finding(f) for f in findings],
         "notEvaluated": [{"rule": {"code": n.code, "name": n.name}, "reason": n.reason,
                           "location": _location(n.location)} for n in report.not_evaluated],
