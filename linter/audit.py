@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import click
 
+from .options import report_options
+
 INSTALL_HINT = ("cfn-arch-lint audit needs boto3, which is not installed. Install the aws extra:\n"
                 "    pip install 'cfn-arch-lint[aws]'")
 
@@ -552,39 +554,6 @@ def summary_line(outcome: AuditOutcome, findings: int) -> str:
 # ---------------------------------------------------------------------------------------------- command
 
 
-class _FormatChoice(click.Choice):
-    """The formats ``check`` accepts, read when they are needed (the reporters may add formats later)."""
-
-    def __init__(self):
-        super().__init__(["text", "json"])
-
-    @property
-    def choices(self):
-        return tuple(_check_formats())
-
-    @choices.setter
-    def choices(self, value):
-        pass
-
-
-def _check_formats():
-    try:
-        from .cli import main
-
-        for param in main.commands["check"].params:
-            if param.name == "fmt" and isinstance(param.type, click.Choice) \
-                    and not isinstance(param.type, _FormatChoice):
-                return list(param.type.choices)
-    except Exception:
-        pass
-    try:
-        from .report import FORMATS
-
-        return list(FORMATS)
-    except Exception:  # pragma: no cover
-        return ["text", "json"]
-
-
 @click.command("audit")
 @click.option("--region", "regions", multiple=True, metavar="REGION",
               help="Region to audit; repeat for several. Default: the profile's or AWS_REGION/AWS_DEFAULT_REGION.")
@@ -607,34 +576,9 @@ def _check_formats():
                    "original: the template as submitted (SAM is then expanded by cfn-arch-lint).")
 @click.option("--include-nested/--no-include-nested", default=True, show_default=True,
               help="Audit nested stacks (AWS::CloudFormation::Stack) as stacks of their own, linked to the parent.")
-@click.option("-f", "--format", "fmt", type=_FormatChoice(), default="text", show_default=True,
-              help="Output format, the same as check: text, json, sarif, github, junit.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to this file instead of standard output.")
-@click.option("--sarif-output", type=click.Path(dir_okay=False, writable=True),
-              help="Also write a SARIF report to this file.")
-@click.option("--select", multiple=True, metavar="RULES",
-              help="Only these rules: codes, code prefixes (SQS) or names, comma-separated.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (same forms as --select).")
-@click.option("--severity", type=click.Choice(["info", "warning", "error"]), default=None,
-              help="Report only findings at or above this severity; the exit code follows what is reported. "
-                   "[default: the config file's severity, else info]")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Use this config file instead of searching for one from the current directory.")
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
-              help="Hide findings recorded in this baseline file.")
-@click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False),
-              help="Record every current (unsuppressed) finding in this baseline file.")
-@click.option("--show-suppressed", is_flag=True, help="Also list suppressed and baselined findings.")
-@click.option("--show-not-evaluated", is_flag=True,
-              help="Also list checks that could not be judged because a value is unknown (NoEcho parameters ...).")
-@click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
-@click.option("-q", "--quiet", is_flag=True, help="No summary lines.")
+@report_options
 def audit_command(regions, all_regions, stacks, profile, role_arn, external_id, role_session_name, max_attempts,
-                  endpoint_url, template_stage, include_nested, fmt, output, sarif_output, select, ignore, severity,
-                  config_path, isolated, baseline_path, write_baseline_path, show_suppressed, show_not_evaluated,
-                  no_color, quiet):
+                  endpoint_url, template_stage, include_nested, report):
     """Lint the stacks deployed in AWS: the template CloudFormation ran (SAM already expanded), with the
     deployed parameter values.
 
@@ -670,26 +614,23 @@ def audit_command(regions, all_regions, stacks, profile, role_arn, external_id, 
     except ImportError:
         log(INSTALL_HINT)
         sys.exit(EXIT_USAGE)
-    config, rules = load_settings(config_path, isolated, select=select, ignore=ignore)
+    config, rules = load_settings(report.config_path, report.isolated, select=report.select, ignore=report.ignore)
     try:
         outcome = audit(options, rules=rules, rule_options=rule_options(config, rules), log=log)
     except AuditAbort as exc:
         log(str(exc))
         sys.exit(EXIT_USAGE)
 
-    code = emit(outcome.results, rules, fmt=fmt, output=output, severity=severity,
-                show_not_evaluated=show_not_evaluated, no_color=no_color, quiet=quiet, config=config,
-                sarif_output=sarif_output, baseline=baseline_path, write_baseline=write_baseline_path,
-                show_suppressed=show_suppressed)
+    code = emit(outcome.results, rules, config=config, **report.emit_arguments())
     unmatched = bool(stacks) and not outcome.matched and bool(outcome.regions)
     if unmatched:
         log("no stack matches --stack " + ", ".join(stacks) + " in " + ", ".join(outcome.regions))
-    elif not outcome.results and not outcome.region_errors and not quiet:
+    elif not outcome.results and not outcome.region_errors and not report.quiet:
         log("no stacks found in " + ", ".join(outcome.regions))
-    if not quiet:
+    if not report.quiet:
         from .findings import Severity
 
-        threshold = Severity.parse(severity or getattr(config, "severity", None) or "info")
+        threshold = Severity.parse(report.severity or getattr(config, "severity", None) or "info")
         count = sum(1 for r in outcome.results for f in r.findings
                     if f.severity >= threshold and not f.suppressed_by)
         log(summary_line(outcome, count))

@@ -12,6 +12,7 @@ import sys
 import click
 
 from . import __version__
+from .options import report_options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -91,7 +92,6 @@ def main():
     """
 
 
-OUTPUT_FORMATS = ["text", "json", "sarif", "github", "junit"]
 
 
 class UserError(click.ClickException):
@@ -121,44 +121,14 @@ def load_settings(config_path=None, isolated=False, *, select=(), ignore=(), rul
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True,
-              help="Output format: text, json, sarif (GitHub code scanning), github (workflow annotations), junit.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to this file instead of standard output.")
-@click.option("--sarif-output", type=click.Path(dir_okay=False, writable=True),
-              help="Also write a SARIF report to this file (e.g. with --format github in CI).")
 @click.option("-p", "--parameters", "parameter_pairs", multiple=True, metavar="KEY=VALUE",
               help="Template parameter value; repeat, or give several separated by spaces. Beats the "
                    "parameter file, the config file's parameters and the template's Default.")
 @click.option("--parameter-file", type=click.Path(exists=True, dir_okay=False),
               help='Parameter values: AWS CLI JSON ([{"ParameterKey": .., "ParameterValue": ..}]) or '
                    '{"Parameters": {"Key": "Value"}}.')
-@click.option("--select", multiple=True, metavar="RULES",
-              help="Only these rules: codes, code prefixes (SQS) or names, comma-separated. Replaces the "
-                   "config file's select.")
-@click.option("--ignore", multiple=True, metavar="RULES",
-              help="Skip these rules (same forms as --select). Adds to the config file's ignore.")
-@click.option("--severity", type=click.Choice(["info", "warning", "error"]), default=None,
-              help="Report only findings at or above this severity; the exit code follows what is reported. "
-                   "[default: the config file's severity, else info]")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Use this config file (pyproject.toml or .cfn-arch-lint.yaml) instead of searching for one.")
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
-              help="Hide findings recorded in this baseline file; report the ones that are gone as stale.")
-@click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False),
-              help="Record every current (unsuppressed) finding in this baseline file.")
-@click.option("--show-suppressed", is_flag=True,
-              help="Also list suppressed and baselined findings (in SARIF with suppressions[]).")
-@click.option("--show-unused-suppressions", is_flag=True,
-              help="Report suppressions (Metadata or comments) that matched no finding.")
-@click.option("--show-not-evaluated", is_flag=True,
-              help="Also list checks that could not be judged because a value is unknown, with the reason.")
-@click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set). Colour is used only on a terminal.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
-def check(paths, fmt, output, sarif_output, parameter_pairs, parameter_file, select, ignore, severity, config_path,
-          isolated, baseline_path, write_baseline_path, show_suppressed, show_unused_suppressions,
-          show_not_evaluated, no_color, quiet):
+@report_options
+def check(paths, parameter_pairs, parameter_file, report):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -177,7 +147,7 @@ def check(paths, fmt, output, sarif_output, parameter_pairs, parameter_file, sel
 
     if not paths:
         raise click.UsageError("give at least one template file or folder (or - for standard input)")
-    config, rules = load_settings(config_path, isolated, select=select, ignore=ignore)
+    config, rules = load_settings(report.config_path, report.isolated, select=report.select, ignore=report.ignore)
     parameters = dict(config.parameters)
     parameters.update(load_parameter_file(parameter_file) if parameter_file else {})
     parameters.update(parse_parameter_pairs(parameter_pairs))
@@ -187,10 +157,7 @@ def check(paths, fmt, output, sarif_output, parameter_pairs, parameter_file, sel
 
     options = rule_options(config, rules)
     results = [lint_file(path, parameters=parameters, rules=rules, rule_options=options) for path in files]
-    code = emit(results, rules, fmt=fmt, output=output, severity=severity, show_not_evaluated=show_not_evaluated,
-                no_color=no_color, quiet=quiet, missing=missing, config=config, sarif_output=sarif_output,
-                baseline=baseline_path, write_baseline=write_baseline_path, show_suppressed=show_suppressed,
-                show_unused_suppressions=show_unused_suppressions)
+    code = emit(results, rules, missing=missing, config=config, **report.emit_arguments())
     if not files and not missing:
         click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
         code = EXIT_USAGE

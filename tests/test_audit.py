@@ -370,9 +370,10 @@ def test_all_regions(deployed):
 
 
 def test_every_output_format_renders_stack_uris(deployed, tmp_path):
-    formats = audit_mod._check_formats()
-    assert {"text", "json"} <= set(formats)
-    for fmt in formats:
+    from linter.options import FORMATS
+
+    assert set(FORMATS) == {"text", "json", "sarif", "github", "junit"}
+    for fmt in FORMATS:
         out = tmp_path / f"report.{fmt}"
         result = run("--endpoint-url", deployed["endpoint"], "--region", "us-east-1", "--stack", "defects",
                      "-f", fmt, "-o", str(out), "--no-color")
@@ -381,11 +382,10 @@ def test_every_output_format_renders_stack_uris(deployed, tmp_path):
         assert "us-east-1/defects" in out.read_text(), fmt
     text = (tmp_path / "report.text").read_text()
     assert "stack://us-east-1/defects:8:3: SQS001 [error]" in text
-    if "sarif" in formats:
-        sarif = json.loads((tmp_path / "report.sarif").read_text())
-        uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
-                for result in sarif["runs"][0]["results"] for loc in result["locations"]}
-        assert uris == {"stack://us-east-1/defects"}
+    sarif = json.loads((tmp_path / "report.sarif").read_text())
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for result in sarif["runs"][0]["results"] for loc in result["locations"]}
+    assert uris == {"stack://us-east-1/defects"}
 
 
 def test_severity_and_select_apply(deployed):

@@ -173,3 +173,12 @@ def test_lazy_imports(args):
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("[]"), out
+
+
+def test_every_format_has_a_reporter_module():
+    import importlib
+
+    from linter.options import FORMATS
+
+    for fmt in FORMATS:
+        assert callable(importlib.import_module(f"linter.report.{fmt}_report").render)

@@ -4,8 +4,6 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
-
 
 @dataclass
 class Report:
