@@ -1,5 +1,5 @@
 """SQS002 sqs-dlq-depth-alarm."""
-from linter.model import QUEUE, TOPIC, Case, as_bool, as_number, combinations, rule, scenario_text
+from linter.model import QUEUE, TOPIC, Case, ResourceRef, as_bool, as_number, combinations, rule, scenario_text
 
 DEPTH_METRICS = ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage")
 SENT_METRIC = "NumberOfMessagesSent"
@@ -34,7 +34,8 @@ def dlq_depth_alarm(graph, ctx):
     the first message (`GreaterThanThreshold 0` or `GreaterThanOrEqualToThreshold 1`) and which has
     `AlarmActions`. An `ApproximateAgeOfOldestMessage` alarm must use a threshold below the queue's
     `MessageRetentionPeriod`, or the messages expire before it fires. An alarm on `NumberOfMessagesSent` is reported too: messages moved by a redrive policy
-    are not counted in that metric, so it never fires for them. An SNS topic used as a Lambda DLQ has no
+    are not counted in that metric, so it never fires for them; so is an alarm whose `QueueName` dimension
+    is `!Ref Queue`, which is the queue's URL, not its name. An SNS topic used as a Lambda DLQ has no
     depth metric at all; that is reported as info.
 
     **Why it matters.** A dead-letter queue is where failed work goes quietly. Without an alarm nobody
@@ -99,6 +100,12 @@ def dlq_depth_alarm(graph, ctx):
                                      f"alarm {alarm.logical_id} watches NumberOfMessagesSent, which does not count "
                                      "messages moved by a redrive policy, so it never fires for them"))
                 continue
+            if _names_queue_by_url(alarm, alarm_edge):
+                problems.append((alarm, "dimension-url",
+                                 f"alarm {alarm.logical_id} sets its QueueName dimension with Ref, which gives the "
+                                 "queue URL rather than its name, so the alarm watches a metric that does not "
+                                 "exist (use !GetAtt <Queue>.QueueName)"))
+                continue
             verdict = _alarm_problem(ctx, alarm, alarm_edge, metric)
             if verdict is None:
                 continue  # not evaluated; recorded
@@ -152,6 +159,21 @@ def _uncovered_scenario(uses, covered: list) -> tuple | None:
     return None
 
 
+def _dimension_path(at: str) -> str:
+    return "Dimensions" if at == "Dimensions" else f"{at}.MetricStat.Metric.Dimensions"
+
+
+def _names_queue_by_url(alarm, edge) -> bool:
+    """Whether the alarm's QueueName dimension is ``Ref`` of the queue (its URL) instead of its name."""
+    for case in alarm.get(_dimension_path(edge.at), default=False):
+        for dim in case.value if case.known and isinstance(case.value, list) else []:
+            value = dim.get("Value") if isinstance(dim, dict) else None
+            if (isinstance(dim, dict) and dim.get("Name") == "QueueName" and isinstance(value, ResourceRef)
+                    and value.logical_id == edge.target.logical_id and value.attribute is None):
+                return True
+    return False
+
+
 def _may_name_queue(link) -> bool:
     """Whether an alarm dimension that could not be followed may be the QueueName of a queue here.
 
@@ -159,12 +181,9 @@ def _may_name_queue(link) -> bool:
     dimension says nothing about whether a dead-letter queue is alarmed.
     """
     alarm = link.holder
-    if link.at == "Dimensions":
-        path = "Dimensions"
-    elif link.at.startswith("Metrics."):
-        path = f"{link.at}.MetricStat.Metric.Dimensions"
-    else:
+    if link.at != "Dimensions" and not link.at.startswith("Metrics."):
         return True
+    path = _dimension_path(link.at)
     for case in alarm.get(path, default=False):
         if not case.known or not isinstance(case.value, list):
             return True
