@@ -324,8 +324,6 @@ class Graph:
             if nxt is None:
                 break
             resource = nxt
-        if types and resource.type not in types:
-            return resource, ""
         return resource, ""
 
     def _by_name(self, text: str, types=None) -> Resource | None:

@@ -278,7 +278,7 @@ class _YamlBuilder:
                 value.item_pos.append((item.start_mark.line + 1, item.start_mark.column + 1))
         elif isinstance(node, MappingNode):
             value = Mapping(line, col)
-            for key_node, value_node in self._pairs(node):
+            for key_node, value_node in node.value:
                 key = self._node(key_node, depth + 1)
                 if isinstance(key, (Mapping, Sequence)):
                     raise ParseError("a mapping key must be a plain value", key_node.start_mark.line + 1,
@@ -296,12 +296,6 @@ class _YamlBuilder:
         if tag in SHORT_TAGS:
             value = _long_form(tag, value, line, col)
         return value
-
-    @staticmethod
-    def _pairs(node):
-        # "<<" merge keys: CloudFormation does not support them; keep the key as written so the
-        # template's own meaning is not changed behind the author's back.
-        return node.value
 
 
 def _long_form(tag: str, value, line: int, col: int) -> Mapping:

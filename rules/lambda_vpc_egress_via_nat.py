@@ -13,7 +13,7 @@ ROUTE_TARGET_KEYS = NAT_KEYS + ELSEWHERE_KEYS + ("GatewayId",)
 # function's role (network interfaces, polling event sources, logs), or they reach a data plane that
 # lives inside the VPC (file systems, databases, caches, search domains, VPC Lattice services).
 NO_EGRESS_ACTIONS = re.compile(
-    r"^(logs:.*|ec2:(Create|Describe|Delete|Detach|Attach)NetworkInterfaces?|ec2:(Assign|Unassign)PrivateIpAddresses|"
+    r"^(logs:(CreateLogGroup|CreateLogStream|PutLogEvents)|ec2:(Create|Describe|Delete|Detach|Attach)NetworkInterfaces?|ec2:(Assign|Unassign)PrivateIpAddresses|"
     r"sqs:(ReceiveMessage|DeleteMessage|GetQueueAttributes|ChangeMessageVisibility)|"
     r"kinesis:(GetRecords|GetShardIterator|DescribeStream|DescribeStreamSummary|ListShards|ListStreams|"
     r"SubscribeToShard)|dynamodb:(GetRecords|GetShardIterator|DescribeStream|ListStreams)|"
@@ -22,15 +22,19 @@ NO_EGRESS_ACTIONS = re.compile(
 # Managed policies whose permissions are used by the Lambda service, not by the function's code.
 SERVICE_SIDE_POLICIES = re.compile(r"AWSLambda(BasicExecutionRole|VPCAccessExecutionRole|SQSQueueExecutionRole|"
                                    r"KinesisExecutionRole|DynamoDBExecutionRole|MSKExecutionRole|MQExecutionRole)$")
+# SAM policy templates by name prefix → the service the function's code calls with them. The templates
+# that serve Lambda's own polling, network interfaces or an in-VPC data plane need no route out (None).
 SAM_POLICY_SERVICES = {
+    "SQSPoller": None, "KinesisStreamRead": None, "DynamoDBStreamRead": None, "VPCAccess": None,
+    "ElasticsearchHttp": None, "MSK": None,
     "DynamoDB": "dynamodb", "S3": "s3", "SQS": "sqs", "SNS": "sns", "SES": "ses", "KMS": "kms", "SSM": "ssm",
-    "SecretsManager": "secretsmanager", "StepFunctions": "states", "Lambda": "lambda", "Kinesis": "kinesis",
-    "EventBridge": "events", "CloudWatch": "cloudwatch", "Firehose": "firehose", "Athena": "athena",
-    "Rekognition": "rekognition", "Comprehend": "comprehend", "Polly": "polly", "CodePipeline": "codepipeline",
-    "Textract": "textract", "ElasticsearchHttp": "es", "AMIDescribe": "ec2", "EC2Describe": "ec2",
-    "EKSDescribe": "eks", "Route53": "route53", "CostExplorer": "ce", "Organizations": "organizations",
-    "AWSSecretsManager": "secretsmanager", "SSMParameter": "ssm", "Filter": "logs", "CloudFormation": "cloudformation",
-    "Ses": "ses", "Sqs": "sqs", "Sns": "sns", "Dynamo": "dynamodb",
+    "AWSSecretsManager": "secretsmanager", "SecretsManager": "secretsmanager", "StepFunctions": "states",
+    "Lambda": "lambda", "Kinesis": "kinesis", "EventBridge": "events", "CloudWatch": "cloudwatch",
+    "Firehose": "firehose", "Athena": "athena", "Rekognition": "rekognition", "Comprehend": "comprehend",
+    "Polly": "polly", "CodePipeline": "codepipeline", "CodeCommit": "codecommit", "Textract": "textract",
+    "AMIDescribe": "ec2", "EC2Describe": "ec2", "EKSDescribe": "eks", "Route53": "route53", "CostExplorer": "ce",
+    "Organizations": "organizations", "FilterLogEvents": "logs", "CloudFormation": "cloudformation",
+    "Acm": "acm", "Sagemaker": "sagemaker", "Glue": "glue", "Translate": "translate",
 }
 MANAGED_POLICY_SERVICES = {"S3": "s3", "DynamoDB": "dynamodb", "SQS": "sqs", "SNS": "sns", "Kinesis": "kinesis",
                            "SecretsManager": "secretsmanager", "SSM": "ssm", "KMS": "kms", "SES": "ses",
@@ -277,7 +281,8 @@ def _services_used(graph, fn):
                                    if str(name).startswith(p)), None)
                     if prefix is None:
                         return None
-                    services.add(SAM_POLICY_SERVICES[prefix])
+                    if SAM_POLICY_SERVICES[prefix]:
+                        services.add(SAM_POLICY_SERVICES[prefix])
     for case in role.get("ManagedPolicyArns", default=False):
         for arn in case.value if case.known and isinstance(case.value, list) else []:
             if not isinstance(arn, str) or is_symbolic(arn):
@@ -301,7 +306,6 @@ def _services_used(graph, fn):
                 if NO_EGRESS_ACTIONS.match(action):
                     continue
                 services.add("*" if action == "*" else action.split(":", 1)[0].lower())
-    services.discard("logs")
     return services
 
 
