@@ -41,6 +41,21 @@ class Rule:
         return (s.upper() == "ALL" or self.code.upper().startswith(s.upper()) or self.name == s.lower())
 
 
+PARSE_DOC = """A file that looks like a template cannot be read as one.
+
+**What it checks.** The file is YAML or JSON that should be a CloudFormation or SAM template (it has
+`AWSTemplateFormatVersion`, a SAM `Transform`, or `Resources` of `AWS::` types) but cannot be parsed:
+a syntax error, a duplicate key, a bad encoding, an alias bomb, absurd nesting, or `Resources` that is
+not a mapping.
+
+**Why it matters.** Nothing else in the file can be checked, and CloudFormation rejects it too.
+
+**Fix.** Correct the syntax at the reported line and column."""
+
+# The built-in parse-error rule: documented like the others, produced by the loader, never run.
+PARSE_RULE = Rule(PARSE_CODE, PARSE_NAME, Severity.ERROR, None, {}, PARSE_DOC.split("\n\n", 1)[0], PARSE_DOC,
+                  ("correctness", "syntax"))
+
 _REGISTRY: dict[str, Rule] = {}
 _LOADED = False
 
@@ -70,7 +85,7 @@ def all_rules() -> list[Rule]:
 
 
 def find_rule(key: str) -> Rule | None:
-    for r in all_rules():
+    for r in all_rules() + [PARSE_RULE]:
         if r.code.upper() == key.strip().upper() or r.name == key.strip().lower():
             return r
     return None

@@ -198,3 +198,12 @@ def test_odd_input_never_tracebacks(tmp_path, text):
     result = run("check", path)
     assert result.exit_code in (0, 1, 2)
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_rule_reference_is_up_to_date():
+    """docs/rules.md is generated; SARIF helpUri points at its per-code anchors."""
+    generated = run("rules", "--format", "markdown").output
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == generated, \
+        "regenerate with: cfn-arch-lint rules --format markdown > docs/rules.md"
+    for code in ("sqs001", "sqs002", "sqs003", "vpc001", "cfn000"):
+        assert f'<a id="{code}"></a>' in generated

@@ -30,16 +30,6 @@ PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendat
 # Suppression kinds: in the template (Metadata, comment) or outside it (baseline file, config file).
 SUPPRESSION_KIND = {"metadata": "inSource", "comment": "inSource", "baseline": "external", "config": "external"}
 
-PARSE_DOC = """A file that looks like a template cannot be read as one.
-
-**What it checks.** The file is YAML or JSON that should be a CloudFormation or SAM template (it has
-`AWSTemplateFormatVersion`, a SAM `Transform`, or `Resources` of `AWS::` types) but cannot be parsed:
-a syntax error, a duplicate key, an unknown tag, or `Resources` that is not a mapping.
-
-**Why it matters.** Nothing else in the file can be checked, and CloudFormation rejects it too.
-
-**Fix.** Correct the syntax at the reported line and column."""
-
 
 def _clip(text: str, limit: int = MAX_TEXT) -> str:
     text = " ".join(text.split()) or "-"
@@ -73,7 +63,7 @@ def _security_severity(value) -> str | None:
 
 class _RuleTable:
     def __init__(self, rules):
-        from ..engine import PARSE_CODE, PARSE_NAME
+        from ..engine import PARSE_CODE, PARSE_DOC, PARSE_NAME
 
         self.descriptors: list[dict] = []
         self.index: dict[str, int] = {}
