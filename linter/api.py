@@ -34,9 +34,9 @@ def parse_finding(path: str, message: str, line: int = 1, column: int = 1) -> Fi
     return Finding(PARSE_CODE, PARSE_NAME, Severity.ERROR, message, Location(path, line, column))
 
 
-def lint_text(text: str, path: str, *, parameters: dict | None = None, pseudo: dict | None = None,
-              rules: list[Rule] | None = None, rule_options: dict | None = None,
-              parameter_source: str = "given on the command line") -> FileResult:
+def read_text(text: str, path: str):
+    """Parse template text: the template (a dict with positions), or the FileResult that ends the file
+    here (a parse error, or YAML/JSON that is not a template)."""
     try:
         document = parse(text, path)
     except ParseError as exc:
@@ -45,7 +45,16 @@ def lint_text(text: str, path: str, *, parameters: dict | None = None, pseudo: d
         return FileResult(path, "parse-error", [parse_finding(path, "nesting is too deep to read")], text=text)
     if not is_template(document.data):
         return FileResult(path, "skipped", text=text)
-    return lint_template(document.data, path, parameters=parameters, pseudo=pseudo, rules=rules,
+    return document.data
+
+
+def lint_text(text: str, path: str, *, parameters: dict | None = None, pseudo: dict | None = None,
+              rules: list[Rule] | None = None, rule_options: dict | None = None,
+              parameter_source: str = "given on the command line") -> FileResult:
+    template = read_text(text, path)
+    if isinstance(template, FileResult):
+        return template
+    return lint_template(template, path, parameters=parameters, pseudo=pseudo, rules=rules,
                          rule_options=rule_options, text=text, parameter_source=parameter_source)
 
 

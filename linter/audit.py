@@ -451,7 +451,7 @@ class Auditor:
             return None, None, None, f"unexpected error while reading the stack: {exc!r}"
 
     def lint_stack(self, region: str, summary: dict, stack, body, stage, error):
-        from .api import FileResult, lint_template, lint_text
+        from .api import FileResult, lint_template, read_text
 
         arn, name = summary["StackId"], summary["StackName"]
         uri = stack_uri(region, name)
@@ -463,15 +463,15 @@ class Auditor:
         if stack.get("StackStatus"):
             meta["stackStatus"] = stack["StackStatus"]
         try:
-            template = body if isinstance(body, dict) else _quiet_parse(body, uri)
-            parameters = deployed_parameters(stack, noecho_parameters(template))
-            pseudo = pseudo_parameters(arn, name, region)
-            kwargs = {"parameters": parameters, "pseudo": pseudo, "rules": self.rules,
-                      "rule_options": self.rule_options, "parameter_source": "the deployed value"}
-            if isinstance(body, dict):
-                result = lint_template(_plain(body), uri, **kwargs)
+            # Parsed once: the same template gives the NoEcho flags and is linted.
+            template = _plain(body) if isinstance(body, dict) else read_text(body, uri)
+            if isinstance(template, FileResult):
+                result = template
             else:
-                result = lint_text(body, uri, **kwargs)
+                result = lint_template(template, uri, text=None if isinstance(body, dict) else body,
+                                       parameters=deployed_parameters(stack, noecho_parameters(template)),
+                                       pseudo=pseudo_parameters(arn, name, region), rules=self.rules,
+                                       rule_options=self.rule_options, parameter_source="the deployed value")
         except Exception as exc:  # a bug of ours must not cost the user the other stacks
             return FileResult(uri, "unreadable", errors=[f"{uri}: internal error while linting: {exc!r}"], meta=meta)
         result.meta.update(meta)
@@ -501,16 +501,6 @@ class Auditor:
 
 class _NoTemplate(Exception):
     pass
-
-
-def _quiet_parse(text: str, uri: str):
-    """Parse only to read NoEcho flags; lint_text reports parse problems itself."""
-    from .load import parse
-
-    try:
-        return parse(text, uri).data
-    except Exception:
-        return {}
 
 
 def _plain(value):
