@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .engine import PARSE_CODE, PARSE_NAME, Rule, all_rules, run_rules
 from .findings import Finding, Location, NotEvaluated, Severity
-from .load import ParseError, decode, is_template, parse
+from .load import ParseError, decode, is_template, key_position, parse
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
@@ -70,7 +70,7 @@ def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, ru
     resources = template.get("Resources")
     if not isinstance(resources, dict):
         result.findings.append(parse_finding(path, "Resources must be a mapping of logical ids to resources",
-                                             *_pos(template, "Resources")))
+                                             *key_position(template, "Resources")))
         result.status = "parse-error"
         return result
     try:
@@ -87,11 +87,6 @@ def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, ru
     result.not_evaluated.extend(outcome.not_evaluated)
     result.errors.extend(f"{path}: {e}" for e in outcome.errors)
     return result
-
-
-def _pos(node, key):
-    pos = node.pos(key) if hasattr(node, "pos") else (1, 1)
-    return pos if pos[0] else (1, 1)
 
 
 def lint_file(path: str, **kwargs) -> FileResult:

@@ -39,6 +39,8 @@ def parse_parameter_pairs(pairs) -> dict:
 
 def load_parameter_file(path: str) -> dict:
     """CloudFormation CLI JSON (``[{"ParameterKey", "ParameterValue"}]``), or ``{"Parameters": {...}}``."""
+    from .config import parameter_text
+
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -52,18 +54,12 @@ def load_parameter_file(path: str) -> dict:
             if not isinstance(item, dict) or "ParameterKey" not in item:
                 raise click.BadParameter(f"{path}: item {i} has no ParameterKey", param_hint="--parameter-file")
             if "ParameterValue" in item:
-                out[str(item["ParameterKey"])] = _param_text(item["ParameterValue"])
+                out[str(item["ParameterKey"])] = parameter_text(item["ParameterValue"])
         return out
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
-        return {str(k): _param_text(v) for k, v in data["Parameters"].items()}
+        return {str(k): parameter_text(v) for k, v in data["Parameters"].items()}
     raise click.BadParameter(f"{path}: expected a list of {{ParameterKey, ParameterValue}} or "
                              '{"Parameters": {...}}', param_hint="--parameter-file")
-
-
-def _param_text(value) -> str:
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
 
 
 def select_rules(rules, select, ignore):

@@ -173,11 +173,12 @@ def _codes(value) -> list[str]:
     return [s.strip() for v in items for s in str(v).split(",") if s.strip()]
 
 
-def _param_text(value) -> str:
+def parameter_text(value) -> str:
+    """A parameter value from JSON, TOML or YAML as CloudFormation receives it: text, lists comma-joined."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(_param_text(v) for v in value)
+        return ",".join(parameter_text(v) for v in value)
     return str(value)
 
 
@@ -193,7 +194,7 @@ def load(path: str) -> Config:
         severity_overrides=dict(data.get("severity-overrides") or {}),
         rules={str(k): dict(v) for k, v in (data.get("rules") or {}).items()},
         per_path_ignores={str(k): _codes(v) for k, v in (data.get("per-path-ignores") or {}).items()},
-        parameters={str(k): _param_text(v) for k, v in (data.get("parameters") or {}).items()},
+        parameters={str(k): parameter_text(v) for k, v in (data.get("parameters") or {}).items()},
     )
 
 

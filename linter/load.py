@@ -72,6 +72,12 @@ def position(node) -> tuple[int, int]:
     return (getattr(node, "line", 0), getattr(node, "column", 0))
 
 
+def key_position(node, key) -> tuple[int, int]:
+    """Where ``key`` of a mapping was written, for a message: (1, 1) when that is not known."""
+    line, col = node.pos(key) if hasattr(node, "pos") else (0, 0)
+    return (line, col or 1) if line else (1, 1)
+
+
 @dataclass
 class Document:
     path: str

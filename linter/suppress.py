@@ -31,6 +31,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from .load import key_position
+
 KEY = "cfn-arch-lint"
 _COMMENT = re.compile(r"#\s*cfn-arch-lint\s*:\s*(ignore|ignore-file)\[([^\]]*)\]\s*(.*)$")
 
@@ -65,12 +67,6 @@ def split_reason(suppressed_by: str) -> tuple[str, str]:
     return kind, reason
 
 
-def _pos(node, key) -> tuple[int, int]:
-    if hasattr(node, "pos"):
-        line, col = node.pos(key)
-        return line or 1, col or 1
-    return 1, 1
-
 
 def _entries(block, path, where, *, kind, scope, logical_id=None):
     """Suppressions from a ``cfn-arch-lint`` Metadata block; malformed entries are reported as errors."""
@@ -83,7 +79,7 @@ def _entries(block, path, where, *, kind, scope, logical_id=None):
     if not isinstance(items, list):
         return out, [f"{path}: {where}.ignore must be a list of rule codes or {{id, reason}} mappings"]
     for i, item in enumerate(items):
-        line, col = (items.pos(i) if hasattr(items, "pos") else _pos(block, "ignore"))
+        line, col = (items.pos(i) if hasattr(items, "pos") else key_position(block, "ignore"))
         reason = ""
         if isinstance(item, dict):
             selector, reason = item.get("id"), item.get("reason") or ""

@@ -207,3 +207,10 @@ def test_rule_reference_is_up_to_date():
         "regenerate with: cfn-arch-lint rules --format markdown > docs/rules.md"
     for code in ("sqs001", "sqs002", "sqs003", "vpc001", "cfn000"):
         assert f'<a id="{code}"></a>' in generated
+
+
+def test_parameter_file_booleans_read_as_cloudformation_text(tmp_path):
+    from linter.cli import load_parameter_file
+
+    path = write(tmp_path, "p.json", json.dumps({"Parameters": {"Flag": True, "Subnets": ["a", "b"], "N": 3}}))
+    assert load_parameter_file(path) == {"Flag": "true", "Subnets": "a,b", "N": "3"}
