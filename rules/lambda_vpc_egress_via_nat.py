@@ -377,25 +377,18 @@ def _judge_egress_rules(graph, ctx, fn, vpc_case):
             return  # a group we cannot see may allow it
         resources.append(group)
     for group in resources:
-        if group.logical_id in extra:
-            rules = [_rule_dict(r) for r in extra[group.logical_id]]
-            if any(r is None for r in rules):
-                return
-            if any(_allows_https(r) for r in rules):
-                return
-        egress = group.get("SecurityGroupEgress", default=False)
-        for case in egress:
-            if not case.known:
-                return
+        entries = [_rule_dict(r) for r in extra.get(group.logical_id, ())]
+        for case in group.get("SecurityGroupEgress", default=False):
             if case.value is None:
                 return  # no SecurityGroupEgress: the group keeps its default allow-all egress rule
-            if isinstance(case.value, list):
-                for entry in case.value:
-                    if not isinstance(entry, dict):
-                        return
-                    verdict = _allows_https(entry)
-                    if verdict is None or verdict:
-                        return
+            entries.extend(case.value if case.known and isinstance(case.value, list) else [None])
+        for entry in entries:
+            verdict = _allows_https(entry) if isinstance(entry, dict) else None
+            if verdict is None:
+                ctx.not_evaluated(fn, f"an egress rule of security group {group.logical_id} is not known")
+                return
+            if verdict:
+                return
     yield ctx.finding(fn, f"the security groups of function {fn.describe()} "
                           f"({', '.join(g.logical_id for g in resources)}) allow no TCP 443 out; calls to AWS APIs "
                           "and HTTPS services are blocked", at="VpcConfig.SecurityGroupIds", related=resources,
