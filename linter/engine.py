@@ -105,7 +105,8 @@ def _discover() -> None:
         pass
     for package_name in packages:
         package = importlib.import_module(package_name)
-        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        # Rules are grouped by service in subpackages (rules/sqs/, rules/vpc/ ...): walk them all.
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             importlib.import_module(info.name)
 
 

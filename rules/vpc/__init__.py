@@ -1,0 +1,1 @@
+"""VPC networking rules."""
