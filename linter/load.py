@@ -1,8 +1,7 @@
 """Text → positioned node tree.
 
-YAML goes through ruamel.yaml's composer (the C parser when present, the pure one as a fallback: the
-libyaml bundled with ruamel.yaml.clib rejects a colon inside a flow sequence, as in
-``!If [C, !Ref AWS::NoValue, x]``). JSON goes through a small positioned parser of our own, so both give
+YAML goes through PyYAML's libyaml composer (its pure-Python twin for input nested too deeply for native
+recursion); the nodes carry line and column marks. JSON goes through a small positioned parser of our own, so both give
 mappings and sequences that know the line and column of every key and value.
 
 Anything wrong with the input becomes a :class:`ParseError` with a line and a plain message.
@@ -128,72 +127,83 @@ def parse(text: str, path: str) -> Document:
 
 # ---------------------------------------------------------------- YAML
 
-_yaml_c = _yaml_pure = None
+_loaders = None
 
 
-def _composers():
-    global _yaml_c, _yaml_pure
-    if _yaml_pure is None:
-        import ruamel.yaml
+def _loader_classes():
+    """PyYAML's libyaml composer, and its pure-Python twin for what the C one cannot take safely.
 
-        _yaml_pure = ruamel.yaml.YAML(typ="safe", pure=True)
-        try:
-            _yaml_c = ruamel.yaml.YAML(typ="safe", pure=False) if ruamel.yaml.__with_libyaml__ else None
-        except Exception:  # pragma: no cover - depends on the platform's wheels
-            _yaml_c = None
-    return _yaml_c, _yaml_pure
+    Scalars are resolved by :func:`scalar_value` (the YAML core schema CloudFormation uses), not by PyYAML's
+    YAML 1.1 resolver, so an untagged plain scalar keeps the marker tag ``?``; explicit tags (``!!str``,
+    ``!Ref``) are kept as written.
+    """
+    global _loaders
+    if _loaders is None:
+        import yaml
+
+        def resolve(self, kind, value, implicit):
+            if kind is yaml.ScalarNode and implicit[0]:
+                return "?"
+            return yaml.resolver.BaseResolver.resolve(self, kind, value, implicit)
+
+        fast = (type("CompositionLoader", (yaml.CSafeLoader,), {"resolve": resolve})
+                if getattr(yaml, "__with_libyaml__", False) else None)
+        pure = type("PureCompositionLoader", (yaml.SafeLoader,), {"resolve": resolve})
+        _loaders = (fast, pure)
+    return _loaders
 
 
 def _parse_yaml(text: str):
-    import ruamel.yaml.error
+    import yaml
 
-    fast, pure = _composers()
-    node = None
-    if fast is not None and _flow_depth_ok(text):
-        try:
-            node = _single_document(fast, text)
-        except ruamel.yaml.error.YAMLError:
-            node = None  # retry with the pure parser, which has the newer grammar and better messages
-        except RecursionError:
-            raise ParseError(f"nesting is deeper than {MAX_DEPTH} levels") from None
-    if node is None:
-        try:
-            node = _single_document(pure, text)
-        except ruamel.yaml.error.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            what = " ".join(p for p in (exc.context, exc.problem) if p)
-            raise ParseError(f"YAML syntax error: {what or 'malformed YAML'}",
-                             (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1) from None
-        except ruamel.yaml.error.YAMLError as exc:
-            raise ParseError(f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'malformed YAML'}") from None
-        except RecursionError:
-            raise ParseError(f"nesting is deeper than {MAX_DEPTH} levels") from None
+    fast, pure = _loader_classes()
+    loader_class = fast if fast is not None and _c_depth_ok(text) else pure
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.composer.ComposerError as exc:
+        if "expected a single document" in str(exc):
+            mark = exc.problem_mark
+            raise ParseError("file holds more than one YAML document; a template is a single document",
+                             mark.line + 1 if mark else 1) from None
+        raise _syntax_error(exc) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc) from None
+    except yaml.YAMLError as exc:
+        raise ParseError(f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'malformed YAML'}") from None
+    except RecursionError:
+        raise ParseError(f"nesting is deeper than {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
     if node is None:
         raise ParseError("file holds no YAML document")
     _check_size(node)
     return _YamlBuilder().build(node)
 
 
-def _single_document(yaml, text):
-    import ruamel.yaml.composer
-
-    try:
-        return yaml.compose(text)
-    except ruamel.yaml.composer.ComposerError as exc:
-        if "expected a single document" in str(exc):
-            mark = exc.problem_mark
-            raise ParseError("file holds more than one YAML document; a template is a single document",
-                             mark.line + 1 if mark else 1) from None
-        raise
+def _syntax_error(exc) -> ParseError:
+    mark = exc.problem_mark or exc.context_mark
+    what = " ".join(p for p in (exc.context, exc.problem) if p)
+    if "Unicode character escape" in what:
+        what = ("a string escapes a character that is not valid Unicode (a lone UTF-16 surrogate or a code "
+                "point above U+10FFFF)")
+    return ParseError(f"YAML syntax error: {what or 'malformed YAML'}",
+                      (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1)
 
 
-_FLOW_OPEN = re.compile(r"[\[{]")
+_INDENT = re.compile(r"^[ \t?:-]*", re.MULTILINE)
 
 
-def _flow_depth_ok(text: str) -> bool:
-    # The C composer recurses without Python's recursion guard; keep absurdly nested flow input
-    # away from it. Indentation nesting is bounded by line length and checked after composing.
-    return text.count("[") + text.count("{") < 20_000 or _max_flow_depth(text) < MAX_DEPTH
+def _c_depth_ok(text: str) -> bool:
+    """Whether the C composer can take this text without deep native recursion.
+
+    It recurses without Python's recursion guard: absurdly nested flow collections, or block collections
+    nested hundreds of columns deep (``- - - - x``), go to the pure composer, which raises RecursionError
+    instead of crashing. Real templates are nowhere near either bound.
+    """
+    if text.count("[") + text.count("{") >= 20_000 and _max_flow_depth(text) >= MAX_DEPTH:
+        return False
+    return max((m.end() - m.start() for m in _INDENT.finditer(text)), default=0) < 4 * MAX_DEPTH
 
 
 def _max_flow_depth(text: str) -> int:
@@ -209,7 +219,7 @@ def _max_flow_depth(text: str) -> int:
 
 def _check_size(root) -> None:
     """Reject alias bombs and absurd nesting before anything walks the tree."""
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
+    from yaml.nodes import MappingNode, SequenceNode
 
     sizes: dict[int, int] = {}
     stack = [(root, 0, False)]
@@ -269,9 +279,9 @@ class _YamlBuilder:
         return self._node(root, 0)
 
     def _node(self, node, depth):
-        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+        from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-        tag = node.tag if isinstance(node.tag, str) else getattr(node.tag, "value", None)
+        tag = node.tag
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if isinstance(node, ScalarNode):
             if node.style == '"' and _SURROGATE.search(node.value):
@@ -297,7 +307,7 @@ class _YamlBuilder:
                 value[key] = self._node(value_node, depth + 1)
                 value.key_pos[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 value.value_pos[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
-        else:  # pragma: no cover - ruamel has no other node kinds
+        else:  # pragma: no cover - PyYAML has no other node kinds
             raise ParseError("unsupported YAML node", line, col)
         if tag in SHORT_TAGS:
             value = _long_form(tag, value, line, col)
