@@ -25,7 +25,7 @@ def test_getatt_short_form_splits_on_first_dot():
 
 
 def test_colon_inside_flow_sequence_parses():
-    # libyaml in ruamel.yaml.clib rejects this; the pure parser fallback must accept it.
+    # The libyaml bundled with ruamel.yaml.clib rejected this; the loader must accept it.
     doc = parse("A: !If [Cond, !Ref AWS::NoValue, x]\n", "t.yaml")
     assert doc.data["A"] == {"Fn::If": ["Cond", {"Ref": "AWS::NoValue"}, "x"]}
 
