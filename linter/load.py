@@ -177,7 +177,8 @@ def _parse_yaml(text: str):
         loader.dispose()
     if node is None:
         raise ParseError("file holds no YAML document")
-    _check_size(node)
+    if "&" in text:   # aliases need anchors: only then can the tree be bigger than the text
+        _check_size(node)
     return _YamlBuilder().build(node)
 
 
@@ -191,7 +192,7 @@ def _syntax_error(exc) -> ParseError:
                       (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1)
 
 
-_INDENT = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+_DEEP_INDENT = re.compile(r"[ \t?:-]{%d}" % (4 * MAX_DEPTH))
 
 
 def _c_depth_ok(text: str) -> bool:
@@ -203,7 +204,7 @@ def _c_depth_ok(text: str) -> bool:
     """
     if text.count("[") + text.count("{") >= 20_000 and _max_flow_depth(text) >= MAX_DEPTH:
         return False
-    return max((m.end() - m.start() for m in _INDENT.finditer(text)), default=0) < 4 * MAX_DEPTH
+    return _DEEP_INDENT.search(text) is None
 
 
 def _max_flow_depth(text: str) -> int:
@@ -257,6 +258,9 @@ def scalar_value(text: str, plain: bool, tag: str | None):
     """Resolve a scalar the way CloudFormation reads it (YAML core schema)."""
     if not plain or (tag and tag.startswith("tag:yaml.org,2002:str")):
         return text
+    first = text[:1]
+    if first.isalpha() and first not in "tTfFnN":
+        return text   # most scalars are words: nothing below can match them
     if text in ("", "~", "null", "Null", "NULL"):
         return None
     if text in ("true", "True", "TRUE"):
@@ -275,40 +279,58 @@ def scalar_value(text: str, plain: bool, tag: str | None):
 
 
 class _YamlBuilder:
+    """Composed nodes → Mapping / Sequence / plain values, with positions, short tags in long form."""
+
     def build(self, root):
         return self._node(root, 0)
 
     def _node(self, node, depth):
-        from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
-        tag = node.tag
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
-        if isinstance(node, ScalarNode):
-            if node.style == '"' and _SURROGATE.search(node.value):
-                raise ParseError("string escapes a lone UTF-16 surrogate, which is not valid Unicode", line, col)
-            value = scalar_value(node.value, node.style in (None, ""), tag)
-        elif isinstance(node, SequenceNode):
+        if depth > MAX_DEPTH:
+            raise ParseError(f"nesting is deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        kind = node.id
+        mark = node.start_mark
+        line, col = mark.line + 1, mark.column + 1
+        if kind == "scalar":
+            value = self._scalar(node, line, col)
+        elif kind == "sequence":
             value = Sequence(line, col)
+            positions = value.item_pos
             for item in node.value:
+                item_mark = item.start_mark
+                positions.append((item_mark.line + 1, item_mark.column + 1))
                 value.append(self._node(item, depth + 1))
-                value.item_pos.append((item.start_mark.line + 1, item.start_mark.column + 1))
-        elif isinstance(node, MappingNode):
+        elif kind == "mapping":
             value = Mapping(line, col)
+            key_pos, value_pos = value.key_pos, value.value_pos
             for key_node, value_node in node.value:
-                key = self._node(key_node, depth + 1)
-                if isinstance(key, (Mapping, Sequence)):
-                    raise ParseError("a mapping key must be a plain value", key_node.start_mark.line + 1,
-                                     key_node.start_mark.column + 1)
-                key = str(key) if not isinstance(key, str) else key
+                key_mark = key_node.start_mark
+                where = (key_mark.line + 1, key_mark.column + 1)
+                if key_node.id != "scalar":
+                    raise ParseError("a mapping key must be a plain value", *where)
+                key = self._scalar(key_node, *where)
+                if isinstance(key, Mapping):   # a short-tagged key, e.g. `!Ref X: 1`
+                    raise ParseError("a mapping key must be a plain value", *where)
+                if not isinstance(key, str):
+                    key = str(key)
                 if key in value:
-                    first = value.key_pos[key][0]
-                    raise ParseError(f"duplicate key {key!r} (first defined on line {first})",
-                                     key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                    raise ParseError(f"duplicate key {key!r} (first defined on line {key_pos[key][0]})", *where)
+                value_mark = value_node.start_mark
+                key_pos[key] = where
+                value_pos[key] = (value_mark.line + 1, value_mark.column + 1)
                 value[key] = self._node(value_node, depth + 1)
-                value.key_pos[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                value.value_pos[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
         else:  # pragma: no cover - PyYAML has no other node kinds
             raise ParseError("unsupported YAML node", line, col)
+        tag = node.tag
+        if tag in SHORT_TAGS and kind != "scalar":
+            value = _long_form(tag, value, line, col)
+        return value
+
+    @staticmethod
+    def _scalar(node, line, col):
+        style, text, tag = node.style, node.value, node.tag
+        if style == '"' and _SURROGATE.search(text):
+            raise ParseError("string escapes a lone UTF-16 surrogate, which is not valid Unicode", line, col)
+        value = scalar_value(text, style is None or style == "", tag)
         if tag in SHORT_TAGS:
             value = _long_form(tag, value, line, col)
         return value
