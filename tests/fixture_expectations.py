@@ -22,8 +22,8 @@ Header comments (before the first line of the template) hold what is not about o
     # parameters: Vis=20 Env=prod
 
 ``expect-not-evaluated`` names a logical id the rule must report as not evaluated. The findings and not-evaluated
-records of the folder's rule must match the expectations exactly: a ``pass-`` fixture has no ``expect`` line, and
-unless it says otherwise it must also be judged (no not-evaluated record).
+records of the folder's rule must match the expectations exactly: a ``pass-`` fixture expects no warning or error
+(an ``info`` advice may be expected), and unless it says otherwise it must also be judged (no not-evaluated record).
 """
 from __future__ import annotations
 

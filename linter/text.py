@@ -1,0 +1,41 @@
+"""Strings that are only partly known until deploy time.
+
+A resolved string may embed deploy-time pieces: ``!Sub "logs-${AWS::AccountId}"`` resolves to ``logs-`` followed
+by a token for the account id. A rule that judges a name can still judge the literal runs: an uppercase letter
+written in the template is wrong whatever the account id turns out to be.
+"""
+from __future__ import annotations
+
+from .values import TOKEN
+
+
+def literal_parts(text: str) -> list[str | None]:
+    """The literal runs of a resolved string, with None for each piece known only at deploy time.
+
+    ``"logs-⟦AWS::AccountId⟧-eu"`` → ``["logs-", None, "-eu"]``; a fully literal string → ``[text]``.
+    """
+    parts: list[str | None] = []
+    at = 0
+    for match in TOKEN.finditer(text):
+        if match.start() > at:
+            parts.append(text[at:match.start()])
+        parts.append(None)
+        at = match.end()
+    if at < len(text) or not parts:
+        parts.append(text[at:])
+    return parts
+
+
+def fully_literal(text: str) -> bool:
+    """Whether every character of the resolved string is written in the template."""
+    return all(part is not None for part in literal_parts(text))
+
+
+def as_text(case) -> str | None:
+    """A case's value as text for name checks (numbers as written), or None when it is not a scalar."""
+    value = case.value
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value if isinstance(value, str) else None
