@@ -6,23 +6,13 @@ exist, or no template could be read at all.
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
 
 from . import __version__
-from .options import report_options
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-def _use_color(no_color: bool, stream) -> bool:
-    if no_color or os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
+from .options import load_settings, report_options, select_rules  # noqa: F401  (still importable from here)
+from .pipeline import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError, emit  # noqa: F401
 
 
 def parse_parameter_pairs(pairs) -> dict:
@@ -62,21 +52,6 @@ def load_parameter_file(path: str) -> dict:
                              '{"Parameters": {...}}', param_hint="--parameter-file")
 
 
-def select_rules(rules, select, ignore):
-    from .engine import find_rule
-
-    def split(values):
-        return [s for v in values for s in v.split(",") if s.strip()]
-
-    select, ignore = split(select), split(ignore)
-    for selector in select + ignore:
-        if selector.strip().upper() != "ALL" and not any(r.matches(selector) for r in rules):
-            raise click.BadParameter(f"{selector!r} matches no rule code, prefix or name "
-                                     "(see `cfn-arch-lint rules`)", param_hint="--select/--ignore")
-    chosen = [r for r in rules if not select or any(r.matches(s) for s in select)]
-    return [r for r in chosen if not any(r.matches(s) for s in ignore)]
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="cfn-arch-lint")
 def main():
@@ -86,33 +61,6 @@ def main():
     Events, then checks how resources fit together. A check that needs a value it cannot resolve is
     reported as "not evaluated", never as a finding.
     """
-
-
-
-
-class UserError(click.ClickException):
-    """A problem with the user's input (config, baseline, options): a clear message and exit code 2."""
-
-    exit_code = EXIT_USAGE
-
-
-def load_settings(config_path=None, isolated=False, *, select=(), ignore=(), rules=None):
-    """Config file merged with command-line rule selection: ``(config, rules)``.
-
-    For ``check`` and ``audit``: CLI ``--select`` replaces the config's ``select``; CLI ``--ignore`` adds to
-    the config's ``ignore``. Raises :class:`UserError` (exit 2) for a bad config file.
-    """
-    from .config import ConfigError, check_rules, discover
-    from .engine import all_rules
-
-    every = rules if rules is not None else all_rules()
-    try:
-        config = discover(config_path, isolated)
-        check_rules(config, every)
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
-    chosen_select = list(select) if any(s.strip() for s in select) else list(config.select or [])
-    return config, select_rules(every, chosen_select, list(config.ignore) + list(ignore))
 
 
 @main.command()
@@ -158,100 +106,6 @@ def check(paths, parameter_pairs, parameter_file, report):
         click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
         code = EXIT_USAGE
     sys.exit(code)
-
-
-def _write(path: str, text: str, what: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise UserError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
-
-
-def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False, no_color=False, quiet=False,
-         missing=(), config=None, sarif_output=None, baseline=None, write_baseline=None, show_suppressed=False,
-         show_unused_suppressions=False) -> int:
-    """Filter, render and write the report for a list of FileResults; return the exit code.
-
-    Shared by ``check`` and ``audit`` so both honour the same options and formats. In order: config
-    ``severity-overrides`` and ``per-path-ignores``, template suppressions (Metadata, comments), the baseline
-    (``write_baseline`` records every finding still standing, then ``baseline`` hides them), the severity
-    threshold (``severity``, else the config's, else info). ``config`` is a :class:`linter.config.Config`
-    (see :func:`load_settings`); None means no config. Raises :class:`UserError` for a bad baseline file.
-    """
-    from . import suppress
-    from .findings import Severity
-    from .report import Report, render
-
-    threshold_name = severity or (config.severity if config is not None else None) or "info"
-    if config is not None:
-        from .config import severity_overrides
-
-        overrides = severity_overrides(config, rules)
-        for result in results:
-            for finding in result.findings:
-                if finding.code in overrides:
-                    finding.severity = Severity.parse(overrides[finding.code])
-        suppress.apply_path_ignores(results, config.per_path_ignores, config.root)
-    suppressions = suppress.apply(results)
-
-    baseline_info = None
-    if write_baseline or baseline:
-        from . import baseline as baseline_mod
-
-        try:
-            if write_baseline:
-                standing = [f for r in results for f in r.findings if not f.suppressed_by]
-                count = baseline_mod.write(write_baseline, standing)
-                click.echo(f"cfn-arch-lint: wrote {count} finding{'s' * (count != 1)} to baseline {write_baseline}",
-                           err=True)
-            path = write_baseline or baseline
-            entries = baseline_mod.load(path)
-        except baseline_mod.BaselineError as exc:
-            raise UserError(str(exc)) from None
-        outcome = baseline_mod.apply(results, entries, rules)
-        baseline_info = {"path": path, **outcome}
-        for entry in outcome["stale"]:
-            click.echo(f"cfn-arch-lint: baseline {path}: stale entry {entry.get('rule', '?')} in "
-                       f"{entry.get('path', '?')} ({', '.join(entry.get('logicalIds') or []) or 'no resource'}) "
-                       "matches no finding any more; rewrite the baseline with --write-baseline", err=True)
-
-    for result in results:
-        for error in result.errors:
-            click.echo(f"cfn-arch-lint: {error}", err=True)
-    unused = suppress.unused(suppressions, rules) if show_unused_suppressions else []
-    for sup in unused:
-        click.echo(f"{sup.path}:{sup.line}:{sup.column}: unused suppression {sup.describe()}", err=True)
-
-    threshold = Severity.parse(threshold_name)
-    every = [f for r in results for f in r.findings]
-    at_level = [f for f in every if f.severity >= threshold]
-    shown = sorted((f for f in at_level if not f.suppressed_by), key=lambda f: f.sort_key())
-    suppressed = sorted((f for f in at_level if f.suppressed_by), key=lambda f: f.sort_key())
-    report = Report(results=results, findings=shown,
-                    not_evaluated=[n for r in results for n in r.not_evaluated], rules=rules,
-                    show_not_evaluated=show_not_evaluated, missing=list(missing),
-                    hidden=len(every) - len(at_level),
-                    color=fmt == "text" and not output and _use_color(no_color, sys.stdout),
-                    suppressed=suppressed, show_suppressed=show_suppressed, unused_suppressions=unused,
-                    baseline=baseline_info)
-    text = render(fmt, report)
-    if sarif_output:
-        from dataclasses import replace
-
-        _write(sarif_output, render("sarif", replace(report, color=False)), "SARIF file")
-    if output:
-        _write(output, text, "report")
-    else:
-        click.echo(text, nl=False)
-    if fmt == "text" and not quiet:
-        from .report.text_report import summary
-
-        click.echo(summary(report), err=True)
-    readable = [r for r in results if r.status in ("linted", "skipped")]
-    if missing or (results and not readable):
-        return EXIT_USAGE
-    return EXIT_FINDINGS if shown else EXIT_CLEAN
 
 
 @main.command(name="rules")

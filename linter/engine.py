@@ -1,13 +1,15 @@
 """Rule registry and the run: template → graph → rules → findings and not-evaluated records.
 
-Rules are discovered, never listed: every module of the ``rules`` package (and of any package registered
-under the ``cfn_arch_lint.rules`` entry point) is imported, and each ``@rule`` function registers itself.
+Rules are discovered, never listed: every module of the ``rules`` package (and any module or package
+registered under the ``cfn_arch_lint.rules`` entry point) is imported, and each ``@rule`` function registers
+itself.
 """
 from __future__ import annotations
 
 import importlib
 import inspect
 import pkgutil
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -70,8 +72,10 @@ def rule(code: str, name: str, *, severity: str, options: dict | None = None, ta
     def register(func):
         doc = textwrap.dedent(inspect.getdoc(func) or "").strip()
         summary = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
-        if code in _REGISTRY and _REGISTRY[code].func is not func:
-            raise RuntimeError(f"rule code {code} registered twice")
+        taken = _REGISTRY.get(code)
+        if code == PARSE_CODE or (taken is not None and taken.func is not func):
+            owner = "built in" if code == PARSE_CODE else f"taken by {taken.func.__module__}.{taken.func.__name__}"
+            raise PluginError(f"rule code {code} of {func.__module__}.{func.__name__} is already {owner}")
         _REGISTRY[code] = Rule(code, name, Severity.parse(severity), func, dict(options or {}),
                                summary, doc, tuple(tags), security_severity, catalogue)
         return func
@@ -91,22 +95,60 @@ def find_rule(key: str) -> Rule | None:
     return None
 
 
+BUILTIN_RULES = "rules"
+PLUGIN_GROUP = "cfn_arch_lint.rules"
+
+
+class PluginError(Exception):
+    """A plugin could not be loaded; its rules are skipped, the others still run."""
+
+
 def _discover() -> None:
+    """Import the built-in rules, then every plugin named under the ``cfn_arch_lint.rules`` entry point.
+
+    An entry point names a module or a package (``acme_rules`` or ``acme.rules``); a package is walked,
+    subpackages included. A plugin that fails to load (an import error, a rule code that is already taken)
+    costs one line on standard error and only its own rules.
+    """
     global _LOADED
     if _LOADED:
         return
     _LOADED = True
-    packages = ["rules"]
-    try:
-        from importlib.metadata import entry_points
+    _import_rules(BUILTIN_RULES)  # a failure here is our bug: let it show
+    for label, module_name in _plugin_entry_points():
+        if module_name == BUILTIN_RULES:
+            continue
+        before = dict(_REGISTRY)
+        try:
+            _import_rules(module_name)
+        except Exception as exc:
+            # Leave nothing half-registered from a broken plugin.
+            _REGISTRY.clear()
+            _REGISTRY.update(before)
+            reason = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
+            print(f"cfn-arch-lint: plugin {module_name!r} (entry point {label}) failed to load: {reason}; "
+                  "its rules are skipped", file=sys.stderr)
 
-        packages += [ep.value for ep in entry_points(group="cfn_arch_lint.rules") if ep.value not in packages]
-    except Exception:  # pragma: no cover - broken metadata must not stop the built-in rules
-        pass
-    for package_name in packages:
-        package = importlib.import_module(package_name)
-        # Rules are grouped by service in subpackages (rules/sqs/, rules/vpc/ ...): walk them all.
-        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+
+def _plugin_entry_points() -> list[tuple[str, str]]:
+    """``(entry point name, module)`` for each ``cfn_arch_lint.rules`` entry point, in a stable order."""
+    from importlib.metadata import entry_points
+
+    try:
+        found = entry_points(group=PLUGIN_GROUP)
+    except Exception as exc:  # broken metadata must not stop the built-in rules
+        print(f"cfn-arch-lint: cannot read the {PLUGIN_GROUP} entry points: {exc}", file=sys.stderr)
+        return []
+    pairs = {(ep.name, ep.value.split(":", 1)[0].strip()) for ep in found}
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
+
+
+def _import_rules(module_name: str) -> None:
+    """Import a module of rules; for a package, every module below it too."""
+    module = importlib.import_module(module_name)
+    # Rules are grouped by service in subpackages (rules/sqs/, rules/vpc/ ...): walk them all.
+    if hasattr(module, "__path__"):
+        for info in pkgutil.walk_packages(module.__path__, module.__name__ + "."):
             importlib.import_module(info.name)
 
 

@@ -1,7 +1,8 @@
-"""The reporting options ``check`` and ``audit`` share, declared once.
+"""The reporting options ``check`` and ``audit`` share, declared once, and the settings they resolve to.
 
 ``@report_options`` adds the options to a click command and hands them to it as one
-:class:`ReportSettings` argument named ``report``.
+:class:`ReportSettings` argument named ``report``; :func:`load_settings` merges the config file with the
+command line's rule selection.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class ReportSettings:
     quiet: bool = False
 
     def emit_arguments(self) -> dict:
-        """The keyword arguments of :func:`linter.cli.emit` these settings decide."""
+        """The keyword arguments of :func:`linter.pipeline.emit` these settings decide."""
         return {"fmt": self.fmt, "output": self.output, "severity": self.severity,
                 "show_not_evaluated": self.show_not_evaluated, "no_color": self.no_color, "quiet": self.quiet,
                 "sarif_output": self.sarif_output, "baseline": self.baseline_path,
@@ -88,3 +89,42 @@ def report_options(command):
     for option in reversed(_OPTIONS):
         wrapper = option(wrapper)
     return wrapper
+
+
+def select_rules(rules, select, ignore):
+    """The rules ``select`` chooses (all when empty) minus those ``ignore`` names.
+
+    Each item is a code, a code prefix, a name or ALL, several comma-separated; one that matches no rule
+    is a usage error.
+    """
+
+    def split(values):
+        return [s for v in values for s in v.split(",") if s.strip()]
+
+    select, ignore = split(select), split(ignore)
+    for selector in select + ignore:
+        if selector.strip().upper() != "ALL" and not any(r.matches(selector) for r in rules):
+            raise click.BadParameter(f"{selector!r} matches no rule code, prefix or name "
+                                     "(see `cfn-arch-lint rules`)", param_hint="--select/--ignore")
+    chosen = [r for r in rules if not select or any(r.matches(s) for s in select)]
+    return [r for r in chosen if not any(r.matches(s) for s in ignore)]
+
+
+def load_settings(config_path=None, isolated=False, *, select=(), ignore=(), rules=None):
+    """Config file merged with command-line rule selection: ``(config, rules)``.
+
+    For ``check`` and ``audit``: CLI ``--select`` replaces the config's ``select``; CLI ``--ignore`` adds to
+    the config's ``ignore``. Raises :class:`linter.pipeline.UserError` (exit 2) for a bad config file.
+    """
+    from .config import ConfigError, check_rules, discover
+    from .engine import all_rules
+    from .pipeline import UserError
+
+    every = rules if rules is not None else all_rules()
+    try:
+        config = discover(config_path, isolated)
+        check_rules(config, every)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    chosen_select = list(select) if any(s.strip() for s in select) else list(config.select or [])
+    return config, select_rules(every, chosen_select, list(config.ignore) + list(ignore))
