@@ -170,21 +170,23 @@ def _default_route_kind(graph, table, routes, destination_key, default):
             continue
         if route.existence or len(values) > 1:
             return UNKNOWN, f"route {route.logical_id} exists only under a condition"
-        present = [k for k in ROUTE_TARGET_KEYS if route.has(k)]
-        if any(c.value is None or not c.known for k in present for c in route.get(k, default=False)):
+        targets = {k: route.get(k, default=False) for k in ROUTE_TARGET_KEYS if route.has(k)}
+        # A target key that is AWS::NoValue in every scenario is absent.
+        targets = {k: v for k, v in targets.items() if any(c.value is not None for c in v)}
+        if any(c.value is None or not c.known for v in targets.values() for c in v):
             # The target itself depends on a condition (or is unknown): which kind of subnet it
             # makes is not settled.
             return UNKNOWN, f"the target of route {route.logical_id} depends on a condition or is unknown"
         for key in NAT_KEYS:
-            if route.has(key):
+            if key in targets:
                 return PRIVATE_NAT, f"route {route.logical_id} sends {default} to a NAT"
         for key in ELSEWHERE_KEYS:
-            if route.has(key):
+            if key in targets:
                 return ELSEWHERE, f"route {route.logical_id} sends {default} through {key}, which is not judged"
-        if route.has("EgressOnlyInternetGatewayId"):
+        if "EgressOnlyInternetGatewayId" in targets:
             return EGRESS_ONLY, f"route {route.logical_id} sends {default} to an egress-only internet gateway"
-        if route.has("GatewayId"):
-            for case in route.get("GatewayId"):
+        if "GatewayId" in targets:
+            for case in targets["GatewayId"]:
                 target, _ = graph.follow(case)
                 if target is not None and target.type == "AWS::EC2::InternetGateway":
                     return PUBLIC, f"route {route.logical_id} sends {default} to internet gateway {target.logical_id}"

@@ -311,7 +311,10 @@ def _statement_applies(st: Statement, principal, action, resource) -> Verdict:
         return Verdict.unknown(st.unresolved[0])
     if st.has_condition:
         return Verdict.unknown(f"{st.label} applies only under its Condition, which is judged at request time")
-    return applies
+    if applies.unknown:
+        return applies
+    verb = "allows" if st.effect == "Allow" else "denies"
+    return Verdict.true(f"{st.label} {verb} it" + (f" ({applies.reason})" if applies.reason else ""))
 
 
 def _request_text(principal, action, resource) -> str:
@@ -592,11 +595,17 @@ def _scenario_values(value: Value):
             yield case.value, case, several
 
 
-def _doc_value(document, case: Case, conditional: bool) -> Value:
-    """A document as a Value; one that exists only in some scenarios is absent (None) in the others."""
-    cases = [Case(document, case.origin, case.assumptions)]
-    if conditional:
-        cases.append(Case(None, "", ()))
+def _doc_value(document, case: Case, conditional: bool, existence: tuple = ()) -> Value:
+    """A document as a Value; one that exists only in some scenarios is absent (None) in the others.
+
+    ``existence`` are the assumptions under which the resource holding the document exists (its
+    Condition); when it is one condition, the absent case names it false.
+    """
+    present = merge_assumptions(case.assumptions, existence)
+    cases = [Case(document, case.origin, present or ())] if present is not None else []
+    if conditional or existence:
+        absent = tuple((key, not choice) for key, choice in existence) if len(existence) == 1 else ()
+        cases.append(Case(None, "", absent))
     return Value(cases)
 
 
@@ -621,9 +630,9 @@ def _grants(graph: Graph, role: Resource) -> list[_Grant]:
                 unsure = reason
         if attached:
             case, several = attached[0]
-            conditional = several or bool(policy.existence)
             for doc in policy.get("PolicyDocument"):
-                grants.append(_Grant(f"policy {policy.logical_id}", _doc_value(doc.value, doc, conditional)))
+                grants.append(_Grant(f"policy {policy.logical_id}",
+                                     _doc_value(doc.value, doc, several, policy.existence)))
         elif unsure:
             grants.append(_Grant(f"policy {policy.logical_id}", unknown=f"whether policy {policy.logical_id} is "
                                                                         f"attached to {rid} is not known: {unsure}"))
@@ -639,7 +648,7 @@ def _managed_grant(graph, item, case, several) -> _Grant:
         return _Grant("a managed policy", unknown=f"a managed policy ARN is unknown: {item.reason}")
     target, _ = graph.follow(Case(item)) if isinstance(item, (ResourceRef, str)) else (None, "")
     if target is not None and target.type == "AWS::IAM::ManagedPolicy":
-        docs = [_doc_value(c.value, c, several or bool(target.existence)) for c in target.get("PolicyDocument")]
+        docs = [_doc_value(c.value, c, several, target.existence) for c in target.get("PolicyDocument")]
         return _Grant(f"managed policy {target.logical_id}", docs[0] if len(docs) == 1 else
                       Value([c for d in docs for c in d]))
     if not isinstance(item, str):
@@ -796,10 +805,9 @@ def resource_policies(graph: Graph, resource: Resource) -> list[tuple[Resource, 
             elif target is None and "not a resource of this template" not in reason:
                 unsure = reason
         if attached:
-            conditional = several or bool(policy.existence)
             docs = policy.get("PolicyDocument")
-            out.append((policy, Value([c for d in docs for c in _doc_value(d.value, d, conditional)])
-                        if conditional else docs))
+            out.append((policy, Value([c for d in docs for c in _doc_value(d.value, d, several, policy.existence)])
+                        if several or policy.existence else docs))
         elif unsure:
             out.append((policy, Value.unknown(f"policy {policy.logical_id} may apply to {resource.logical_id}: "
                                               f"{unsure}")))
