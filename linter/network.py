@@ -143,13 +143,20 @@ def _names(graph, holder, subnet) -> bool:
     return any(graph.follow(case)[0] is subnet for case in holder.get("SubnetId"))
 
 
+_ROUTES_CACHE: dict = {"graph": None, "routes": None}
+
+
 def _routes_by_table(graph) -> dict:
+    """Routes per route table id; kept for the last graph asked about (rules ask per subnet)."""
+    if _ROUTES_CACHE["graph"] is graph:
+        return _ROUTES_CACHE["routes"]
     out: dict[str, list] = {}
     for route in graph.of_type(ROUTE):
         for case in route.get("RouteTableId"):
             table, _ = graph.follow(case)
             if table is not None:
                 out.setdefault(table.logical_id, []).append(route)
+    _ROUTES_CACHE.update(graph=graph, routes=out)
     return out
 
 

@@ -11,7 +11,7 @@ built with ``Ref``/``GetAtt``/``Sub`` names its resource). A statement with a ``
 element that did not resolve make the answer **unknown**, never no: the template does not settle it.
 
 Role side: :func:`function_role`, :func:`role_documents` (inline ``Policies``, ``AWS::IAM::Policy`` and
-``ManagedPolicy`` attached through ``Roles`` or ``ManagedPolicyArns``, SAM ``Policies`` with policy
+``ManagedPolicy`` attached through ``Roles`` or ``ManagedPolicyArns``, ``AWS::IAM::RolePolicy``, SAM ``Policies`` with policy
 templates, and the AWS managed policies this module knows), :func:`role_allows`, :func:`services_used`.
 
 Resource side: :func:`resource_policies` (queue, topic, bucket and key policies),
@@ -283,7 +283,7 @@ def _dimension(entries, negated, match, what, label) -> Verdict:
     if entries is not None:
         return any_of((match(e) for e in entries), f"{label} names no matching {what}")
     if negated is not None:
-        hit = any_of((match(e) for e in negated), "")
+        hit = any_of(match(e) for e in negated)
         return hit.negate(f"{label} excludes it with Not{what.capitalize()}" if hit.yes else
                           f"{label} applies to every {what} but those it excludes")
     return Verdict.false(f"{label} names no {what}")
@@ -304,7 +304,7 @@ def _statement_applies(st: Statement, principal, action, resource) -> Verdict:
         else:
             checks.append(_dimension(st.resources, st.not_resources, lambda p: _match_resource(p, resource),
                                      "resource", st.label))
-    applies = all_of(checks, f"{st.label} applies")
+    applies = all_of(checks)
     if applies.no:
         return applies
     if st.effect is None:
@@ -338,7 +338,7 @@ def _evaluate(document, principal, action, resource) -> tuple[Verdict, Verdict]:
             allow.append(applies)
         if st.effect in ("Deny", None):
             deny.append(applies)
-    return any_of(allow, f"no statement allows {request}"), any_of(deny, "")
+    return any_of(allow, f"no statement allows {request}"), any_of(deny, "no statement denies it")
 
 
 def _decide(allow: Verdict, deny: Verdict) -> Verdict:
@@ -619,9 +619,10 @@ def _grants(graph: Graph, role: Resource) -> list[_Grant]:
         else:
             reason = item.reason if isinstance(item, Unknown) else "an inline policy has no PolicyDocument"
             grants.append(_Grant(f"an inline policy of {rid}", unknown=reason))
-    for policy in graph.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+    for policy in graph.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
         attached, unsure = [], None
-        for item, case, several in _scenario_values(policy.get("Roles", default=False)):
+        names = policy.get("RoleName" if policy.type == "AWS::IAM::RolePolicy" else "Roles", default=False)
+        for item, case, several in _scenario_values(names):
             target, reason = graph.follow(Case(item, case.origin, case.assumptions))
             if target is role:
                 attached.append((case, several))
@@ -711,7 +712,7 @@ def role_allows(graph: Graph, role: Resource, action: str, resource=None) -> Ver
     pairs = [_per_document(d, None, action, resource) for d in documents]
     request = _request_text(None, action, resource)
     allow = any_of((a for a, _ in pairs), f"no policy of role {role.logical_id} allows {request}")
-    deny = any_of((d for _, d in pairs), "")
+    deny = any_of((d for _, d in pairs), "no policy denies it")
     verdict = _decide(allow, deny)
     if verdict.no and deny.yes:
         return verdict

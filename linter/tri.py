@@ -80,8 +80,11 @@ class _UnknownAccessor:
 Verdict.unknown = _UnknownAccessor()
 
 
-def any_of(verdicts, empty_reason: str = "nothing to check") -> Verdict:
-    """Three-valued OR: the first yes; else the first unknown; else no (reasons of the no's joined)."""
+def any_of(verdicts, no_reason: str | None = None) -> Verdict:
+    """Three-valued OR: the first yes; else the first unknown; else no.
+
+    The no's reason is ``no_reason`` when given (a summary for messages), else the reasons joined.
+    """
     verdicts = list(verdicts)
     for v in verdicts:
         if v.yes:
@@ -89,12 +92,17 @@ def any_of(verdicts, empty_reason: str = "nothing to check") -> Verdict:
     for v in verdicts:
         if v.unknown:
             return v
+    if no_reason is not None:
+        return Verdict.false(no_reason)
     reasons = list(dict.fromkeys(v.reason for v in verdicts if v.reason))
-    return Verdict.false("; ".join(reasons) if reasons else empty_reason)
+    return Verdict.false("; ".join(reasons) if reasons else "nothing matches")
 
 
-def all_of(verdicts, empty_reason: str = "nothing to check") -> Verdict:
-    """Three-valued AND: the first no; else the first unknown; else yes (reasons of the yes's joined)."""
+def all_of(verdicts, yes_reason: str | None = None) -> Verdict:
+    """Three-valued AND: the first no; else the first unknown; else yes.
+
+    The yes's reason is ``yes_reason`` when given, else the reasons joined.
+    """
     verdicts = list(verdicts)
     for v in verdicts:
         if v.no:
@@ -102,8 +110,10 @@ def all_of(verdicts, empty_reason: str = "nothing to check") -> Verdict:
     for v in verdicts:
         if v.unknown:
             return v
+    if yes_reason is not None:
+        return Verdict.true(yes_reason)
     reasons = list(dict.fromkeys(v.reason for v in verdicts if v.reason))
-    return Verdict.true("; ".join(reasons) if reasons else empty_reason)
+    return Verdict.true("; ".join(reasons) if reasons else "nothing to check")
 
 
 def across_cases(pairs) -> Verdict:

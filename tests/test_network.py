@@ -185,7 +185,7 @@ def test_ingress_from_a_group_and_port_ranges():
     assert ingress_allows(g, r["AppGroup"], port=8081, source_group=r["LoadBalancerGroup"]).no
     assert ingress_allows(g, r["DatabaseGroup"], port=5432, source_group=r["AppGroup"]).yes     # standalone rule
     other = ingress_allows(g, r["DatabaseGroup"], port=5432, source_group=r["LoadBalancerGroup"])
-    assert other.no and "AppGroup" in other.reason
+    assert other.no and "from LoadBalancerGroup" in other.reason
     assert ingress_allows(g, r["DatabaseGroup"], port=5432, protocol="udp").no
 
 

@@ -173,6 +173,15 @@ Resources:
       PolicyDocument:
         Statement:
           - {Effect: Allow, Action: s3:PutObject, Resource: arn:aws:s3:::order-archive/*}
+  ReadRefunds:
+    Type: AWS::IAM::RolePolicy
+    Properties:
+      RoleName: !Ref WorkerRole
+      PolicyName: read-refunds
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: "sqs:ReceiveMessage", Resource: !GetAtt Refunds.Arn}
+          - {Effect: Deny, Action: "sqs:SendMessage", Resource: !GetAtt Refunds.Arn}
   Worker:
     Type: AWS::Lambda::Function
     Properties:
@@ -193,12 +202,15 @@ def test_function_role_and_role_allows_on_inline_and_attached_policies():
     role, reason = function_role(g, g.resources["Worker"])
     assert role is g.resources["WorkerRole"] and reason == ""
     assert role_allows(g, role, "sqs:SendMessage", g.resources["Orders"]).yes
-    other = role_allows(g, role, "sqs:SendMessage", g.resources["Refunds"])
+    other = role_allows(g, role, "sqs:DeleteMessage", g.resources["Refunds"])
     assert other.no and "Refunds" in other.reason
+    assert role_allows(g, role, "sqs:ReceiveMessage", g.resources["Refunds"]).yes      # RolePolicy
+    denied = role_allows(g, role, "sqs:SendMessage", g.resources["Refunds"])
+    assert denied.no and "explicitly denied" in denied.reason
     assert role_allows(g, role, "s3:PutObject", g.resources["Archive"]).yes
     assert role_allows(g, role, "logs:PutLogEvents").yes     # AWSLambdaBasicExecutionRole via !Sub
     documents, unknown = role_documents(g, role)
-    assert len(documents) == 3 and unknown is None
+    assert len(documents) == 4 and unknown is None
     assert services_used(g, role) == {"sqs", "s3"}
 
 
@@ -347,3 +359,59 @@ def test_sam_event_permissions_are_found():
     worker = g.resources["Worker"]
     assert permission_allows(g, worker, "sns.amazonaws.com").yes
     assert permission_allows(g, worker, "s3.amazonaws.com").no
+
+
+BUCKET_AND_KEY = """
+Resources:
+  Uploads: {Type: AWS::S3::Bucket, Properties: {BucketName: acme-uploads}}
+  UploadsPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Uploads
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: s3.amazonaws.com}
+            Action: s3:PutObject
+            Resource: arn:aws:s3:::acme-uploads/*
+          - Effect: Deny
+            Principal: "*"
+            Action: "s3:*"
+            Resource: [arn:aws:s3:::acme-uploads, arn:aws:s3:::acme-uploads/*]
+            Condition: {Bool: {aws:SecureTransport: "false"}}
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}
+            Action: kms:*
+            Resource: "*"
+          - Effect: Allow
+            Principal: {AWS: arn:aws:iam::123456789012:role/publisher}
+            Action: [kms:Decrypt, kms:GenerateDataKey*]
+            Resource: "*"
+"""
+
+
+def test_bucket_policy_with_a_deny_under_condition_is_unknown_for_what_it_allows():
+    g = build(BUCKET_AND_KEY)
+    uploads = g.resources["Uploads"]
+    (policy, document), = resource_policies(g, uploads)
+    assert policy.logical_id == "UploadsPolicy"
+    v = allows(document, principal="s3.amazonaws.com", action="s3:PutObject", resource=uploads)
+    assert v.unknown and "Deny" in v.reason
+    assert allows(document, principal="s3.amazonaws.com", action="s3:GetObject", resource=uploads).no
+
+
+def test_key_policy_principals_by_arn_and_account():
+    g = build(BUCKET_AND_KEY)
+    key = g.resources["Key"]
+    (holder, document), = resource_policies(g, key)
+    assert holder is key
+    publisher = "arn:aws:iam::123456789012:role/publisher"
+    assert allows(document, principal=publisher, action="kms:GenerateDataKey", resource=key).yes
+    # The account root is granted through a pseudo parameter: the account's IAM policies decide.
+    assert allows(document, principal="arn:aws:iam::123456789012:role/other", action="kms:Decrypt").unknown
+    assert allows(document, principal="sns.amazonaws.com", action="kms:Decrypt").no
