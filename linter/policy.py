@@ -559,7 +559,7 @@ class _Grant:
     source: str
     document: Value | None = None     # None when what it grants is not known
     unknown: str | None = None        # why it is not known
-    services: set | None = None       # services the code may call with it, when only that is known
+    services: set | None = None       # services the code may call with it, when its name says so
     service_side: bool = False        # used by the Lambda service itself (polling, ENIs, logs)
 
 
@@ -658,9 +658,12 @@ def _managed_grant(graph, item, case, several) -> _Grant:
     if is_symbolic(name):
         return _Grant("a managed policy", unknown=f"managed policy {display(item)} is known only at deploy time")
     document = managed_policy_document(name)
-    if document is not None:
-        return _Grant(f"managed policy {name}", _doc_value(document, case, several), service_side=name in SERVICE_SIDE)
+    # A managed policy named after a service is the code's way to call that service; its side grants
+    # (S3 Object Lambda in AmazonS3ReadOnlyAccess) are not a sign the code calls them.
     service = next((s for key, s in MANAGED_POLICY_SERVICES.items() if key in name), None)
+    if document is not None:
+        return _Grant(f"managed policy {name}", _doc_value(document, case, several), service_side=name in SERVICE_SIDE,
+                      services={service} if service else None)
     return _Grant(f"managed policy {name}", unknown=f"what managed policy {name} grants is not known to this tool",
                   services={service} if service else None)
 
@@ -745,11 +748,11 @@ def services_used(graph: Graph, role: Resource) -> set | None:
     for grant in _grants(graph, role):
         if grant.service_side:
             continue
-        if grant.document is None:
-            if grant.services is None:
-                return None
+        if grant.services is not None:
             services |= grant.services
             continue
+        if grant.document is None:
+            return None
         for case in grant.document:
             found = _document_services(case.value)
             if found is None:

@@ -262,7 +262,7 @@ def test_sam_policy_templates_and_managed_policies_of_the_generated_role():
     plain, _ = function_role(g, g.resources["Plain"])
     assert role_allows(g, plain, "s3:GetObject").yes
     assert role_allows(g, plain, "s3:PutObject").no
-    assert services_used(g, plain) == {"s3", "s3-object-lambda"}
+    assert services_used(g, plain) == {"s3"}
 
 
 def test_sam_template_grants_are_scoped_to_their_resource():
