@@ -123,13 +123,14 @@ class Result:
 
 
 class RuleContext:
-    """Handed to each rule: its options, and the way to report findings and unknowns."""
+    """Handed to each rule: its options, and the way to read values, report findings and unknowns."""
 
     def __init__(self, rule_: Rule, graph, options: dict, result: Result):
         self.rule = rule_
         self.graph = graph
         self.options = options
         self._result = result
+        self._unjudged: set[int] = set()   # id() of subjects with a scenario that could not be judged
 
     # -- values
     def cases(self, subject, *values, convert=None):
@@ -137,13 +138,21 @@ class RuleContext:
 
         Combinations that contain an unknown case are not yielded; the subject is recorded as not
         evaluated with the reason instead. Cases from different ``Fn::If`` branches or parameter values
-        that contradict each other are never combined. ``convert`` (for example
-        :func:`linter.values.as_number`) turns each case's value into the type the rule compares; a value
-        that does not convert is reported as not evaluated too.
+        that contradict each other are never combined. ``convert`` turns each case's value into the type
+        the rule compares: one callable for every value (``convert=as_number``) or one per value
+        (``convert=(as_number, as_number, as_bool)``, ``None`` leaves that value as it is). A value that
+        does not convert is reported as not evaluated too. ``ctx.all_judged(subject)`` says afterwards
+        whether every combination was yielded.
         """
         from .values import Case, Value, combinations
 
-        # A link that exists only under a condition pairs its values with that condition.
+        if isinstance(convert, (tuple, list)):
+            if len(convert) != len(values):
+                raise TypeError(f"convert has {len(convert)} functions for {len(values)} values")
+            converters = tuple(convert)
+        else:
+            converters = (convert,) * len(values)
+        # A link (or list entry) that exists only under a condition pairs its values with that condition.
         scenario = getattr(subject, "assumptions", ())
         extra = (Value.known(None, "", scenario),) if scenario else ()
         for combo in combinations(*values, *extra):
@@ -152,31 +161,50 @@ class RuleContext:
             if unknown is not None:
                 self.not_evaluated(subject, unknown.describe())
                 continue
-            if convert is not None:
-                converted = []
-                for c in combo:
-                    v = convert(c)
-                    if v is None and c.value is not None:
-                        self.not_evaluated(subject, f"{c.show()} is not a value this check can compare")
-                        break
-                    converted.append(Case(v, c.origin, c.assumptions))
-                else:
-                    yield tuple(converted)
-                continue
-            yield combo
+            converted = []
+            for c, convert_one in zip(combo, converters):
+                if convert_one is None:
+                    converted.append(c)
+                    continue
+                v = convert_one(c)
+                if v is None and c.value is not None:
+                    self.not_evaluated(subject, f"{c.show()} is not a value this check can compare")
+                    break
+                converted.append(Case(v, c.origin, c.assumptions))
+            else:
+                yield tuple(converted)
+
+    def all_judged(self, subject) -> bool:
+        """Whether every scenario of ``subject`` was judged so far: no ``cases`` combination of it, and no
+        direct ``not_evaluated`` call for it, was left open."""
+        return id(subject) not in self._unjudged
+
+    def coverage(self, subject, providers) -> "Coverage":
+        """Does some provider cover ``subject`` in every scenario it exists in?
+
+        ``subject`` is a resource, an edge, an entry, or a list of them (the scenarios it must be covered
+        in are those in which any of them exists). ``providers`` are ``(provider, predicate)`` pairs (a bare
+        provider means "covers wherever it exists"): a provider is an edge, resource or entry (it covers
+        where it exists, if ``predicate(provider)``), or a :class:`~linter.values.Value` (it covers in the
+        scenarios of the cases for which ``predicate(case)`` holds). A predicate returns True, False, or a
+        string: the reason it cannot tell. See :class:`Coverage` for the answer.
+        """
+        return compute_coverage(self.graph, subject, providers)
 
     def not_evaluated(self, subject, reason: str) -> None:
+        self._unjudged.add(id(subject))
         loc = self.graph.location_of(subject)
         self._result.not_evaluated.append(NotEvaluated(self.rule.code, self.rule.name, loc, reason))
 
     # -- findings
     def finding(self, subject, message: str, *, severity: str | None = None, related=(), check: str = "",
                 at: str | None = None, cases=()) -> Finding:
-        """Build a finding on ``subject`` (a resource or an edge).
+        """Build a finding on ``subject`` (a resource, an edge or a list entry).
 
         ``related`` are other resources (or locations) the finding involves; ``at`` is a property path
         of the subject to point at; ``cases`` are the value cases the verdict used, so the scenario they
-        hold in (an ``Fn::If`` branch, a parameter's allowed value) is named in the message.
+        hold in (an ``Fn::If`` branch, a parameter's allowed value) is named in the message. A subject
+        that exists only in some scenarios (a conditional link) names its scenario too.
         """
         from .values import Case, scenario_text
 
@@ -187,11 +215,161 @@ class RuleContext:
             lid for r in related if not isinstance(r, Location) for lid in graph.logical_ids_of(r))
         scenario = getattr(subject, "assumptions", ())
         when = scenario_text(list(cases) + ([Case(None, "", scenario)] if scenario else []))
-        if when:
+        if when and when not in message:
             message = f"{message} ({when})"
         sev = Severity.parse(severity) if severity else self.rule.severity
         return Finding(self.rule.code, self.rule.name, sev, message, location,
                        tuple(dict.fromkeys(logical_ids)), related_locations, check)
+
+
+@dataclass
+class Coverage:
+    """The answer of :meth:`RuleContext.coverage`.
+
+    ``everywhere``: some provider covers the subject in every scenario. Otherwise ``unknown`` is the
+    reason it cannot be told (a provider that could not be judged, or template content the tool cannot
+    see), or ``uncovered`` is a scenario (assumptions) in which nothing covers it: ``text`` names it
+    ("when condition IsProd is false, as it is with the default of parameter Env"), ``cases`` passes it
+    to ``ctx.finding(cases=...)``. ``covering`` are the providers that cover in some scenario, so an
+    empty list means "nothing covers it anywhere".
+    """
+
+    everywhere: bool
+    uncovered: tuple | None = None
+    unknown: str | None = None
+    covering: list = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def nowhere(self) -> bool:
+        """Nothing covers the subject in any scenario (and nothing was left unjudged)."""
+        return not self.everywhere and self.unknown is None and not self.covering
+
+    @property
+    def cases(self) -> tuple:
+        from .values import Case
+
+        return (Case(None, "", self.uncovered),) if self.uncovered else ()
+
+
+MAX_SCENARIOS = 4096
+
+
+def _existence(thing) -> tuple:
+    if hasattr(thing, "existence"):
+        return thing.existence
+    return getattr(thing, "assumptions", ()) or ()
+
+
+def compute_coverage(graph, subject, providers) -> Coverage:
+    from .values import Value, scenario_text
+
+    subjects = list(subject) if isinstance(subject, (list, tuple)) else [subject]
+    needed = [tuple(_existence(s)) for s in subjects]
+    covered: list[tuple[tuple, object]] = []     # (assumptions, provider)
+    unknown: list[tuple[tuple, str]] = []        # (assumptions, reason)
+    for item in providers:
+        provider, predicate = item if isinstance(item, tuple) else (item, None)
+        if isinstance(provider, Value):
+            for case in provider:
+                verdict = (case.describe() if not case.known else True if predicate is None else predicate(case))
+                _sort(verdict, case.assumptions, provider, covered, unknown)
+        else:
+            verdict = True if predicate is None else predicate(provider)
+            _sort(verdict, tuple(_existence(provider)), provider, covered, unknown)
+    covering = list(dict.fromkeys(id(p) for _a, p in covered))
+    covering = [next(p for _a, p in covered if id(p) == i) for i in covering]
+    unseen = getattr(graph, "unseen", None)
+
+    keys: dict = {}
+    for sets in (needed, [a for a, _p in covered], [a for a, _r in unknown]):
+        for assumptions in sets:
+            for key, choice in assumptions:
+                keys.setdefault(key, set()).add(choice)
+    domains = {k: ({True, False} if k[0] == "condition" else v) for k, v in keys.items()}
+    total = 1
+    for d in domains.values():
+        total *= len(d)
+    if total > MAX_SCENARIOS:
+        return Coverage(False, unknown=f"more than {MAX_SCENARIOS} condition scenarios", covering=covering)
+    import itertools
+
+    names = list(domains)
+    open_reason = None
+    for choices in itertools.product(*(sorted(domains[k], key=repr) for k in names)):
+        scenario = dict(zip(names, choices))
+        holds = lambda a: all(scenario.get(k) == v for k, v in a)  # noqa: E731
+        need = next((a for a in needed if holds(a)), None)
+        if need is None or any(holds(a) for a, _p in covered):
+            continue
+        reason = next((r for a, r in unknown if holds(a)), None) or unseen
+        if reason:
+            open_reason = open_reason or reason
+            continue
+        relevant = {k for k, _v in need} | {k for a, _p in covered for k, _v in a}
+        gap = tuple(sorted(((k, scenario[k]) for k in relevant), key=lambda kv: (kv[0], repr(kv[1]))))
+        when = scenario_text([_case(gap)])
+        note = _default_note(graph, gap)
+        return Coverage(False, gap, None, covering, (when + note) if when else "")
+    if open_reason:
+        return Coverage(False, unknown=open_reason, covering=covering)
+    return Coverage(True, covering=covering)
+
+
+def _sort(verdict, assumptions, provider, covered, unknown) -> None:
+    if verdict is True:
+        covered.append((assumptions, provider))
+    elif isinstance(verdict, str):
+        unknown.append((assumptions, verdict))
+
+
+def _case(assumptions):
+    from .values import Case
+
+    return Case(None, "", assumptions)
+
+
+def _default_note(graph, gap: tuple) -> str:
+    """``, as it is with the default of parameter AlarmEmail ('')`` when the parameters' defaults
+    decide a condition of the uncovered scenario that way."""
+    resolver = getattr(graph, "resolver", None)
+    if resolver is None:
+        return ""
+    notes = []
+    for (kind, name), choice in gap:
+        if kind != "condition":
+            continue
+        value = resolver.condition(name)
+        if not all(c.known and not c.assumptions and c.value == choice for c in value):
+            continue
+        params = [p for p in _refs(resolver.condition_defs.get(name), resolver) if p in resolver.parameter_defs]
+        defaults = [f"{p} ({_show_default(resolver.parameter_defs[p])})" for p in params
+                    if isinstance(resolver.parameter_defs[p], dict) and "Default" in resolver.parameter_defs[p]]
+        if defaults:
+            notes.append(f"as it is with the default of parameter {', '.join(defaults)}")
+    return (", " + "; ".join(notes)) if notes else ""
+
+
+def _show_default(definition) -> str:
+    default = definition.get("Default")
+    return repr(default) if isinstance(default, str) else str(default)
+
+
+def _refs(node, resolver, seen=None):
+    """Parameter names a condition refers to, through nested conditions."""
+    seen = seen if seen is not None else set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                yield value
+            elif key == "Condition" and isinstance(value, str) and value not in seen:
+                seen.add(value)
+                yield from _refs(resolver.condition_defs.get(value), resolver, seen)
+            else:
+                yield from _refs(value, resolver, seen)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item, resolver, seen)
 
 
 def run_rules(graph, rules: list[Rule], options: dict[str, dict] | None = None) -> Result:

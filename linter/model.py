@@ -5,3 +5,8 @@ from .graph import Edge, Graph, Resource  # noqa: F401
 from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_number, combinations, display,  # noqa: F401
                      is_symbolic, scenario_text)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
+
+# The rule-writing API (docs/writing-rules.md): list entries, coverage answers, defaults.
+from .cfn import ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS  # noqa: F401,E402
+from .engine import Coverage  # noqa: F401,E402
+from .graph import Entry  # noqa: F401,E402
