@@ -268,21 +268,22 @@ def compute_coverage(graph, subject, providers) -> Coverage:
     needed = [tuple(_existence(s)) for s in subjects]
     covered: list[tuple[tuple, object]] = []     # (assumptions, provider)
     unknown: list[tuple[tuple, str]] = []        # (assumptions, reason)
+    seen: list[tuple] = []                       # assumptions of every provider case, covering or not
     for item in providers:
         provider, predicate = item if isinstance(item, tuple) else (item, None)
         if isinstance(provider, Value):
             for case in provider:
                 verdict = (case.describe() if not case.known else True if predicate is None else predicate(case))
-                _sort(verdict, case.assumptions, provider, covered, unknown)
+                _sort(verdict, case.assumptions, provider, covered, unknown, seen)
         else:
             verdict = True if predicate is None else predicate(provider)
-            _sort(verdict, tuple(_existence(provider)), provider, covered, unknown)
+            _sort(verdict, tuple(_existence(provider)), provider, covered, unknown, seen)
     covering = list(dict.fromkeys(id(p) for _a, p in covered))
     covering = [next(p for _a, p in covered if id(p) == i) for i in covering]
     unseen = getattr(graph, "unseen", None)
 
     keys: dict = {}
-    for sets in (needed, [a for a, _p in covered], [a for a, _r in unknown]):
+    for sets in (needed, seen):
         for assumptions in sets:
             for key, choice in assumptions:
                 keys.setdefault(key, set()).add(choice)
@@ -295,9 +296,13 @@ def compute_coverage(graph, subject, providers) -> Coverage:
     import itertools
 
     names = list(domains)
+    implied = _implications(graph, needed + seen, names)
     open_reason = None
     for choices in itertools.product(*(sorted(domains[k], key=repr) for k in names)):
         scenario = dict(zip(names, choices))
+        if any(all(scenario.get(k) == v for k, v in given) and scenario.get(key) != value
+               for given, key, value in implied):
+            continue  # impossible: the parameters chosen decide this condition the other way
         holds = lambda a: all(scenario.get(k) == v for k, v in a)  # noqa: E731
         need = next((a for a in needed if holds(a)), None)
         if need is None or any(holds(a) for a, _p in covered):
@@ -316,7 +321,26 @@ def compute_coverage(graph, subject, providers) -> Coverage:
     return Coverage(True, covering=covering)
 
 
-def _sort(verdict, assumptions, provider, covered, unknown) -> None:
+def _implications(graph, assumption_sets, keys) -> list:
+    """(parameter choices, condition key, value it forces): a condition decided by parameters' allowed
+    values is not free, so scenarios that contradict it are skipped."""
+    out = []
+    for assumptions in assumption_sets:
+        params = tuple(kv for kv in assumptions if kv[0][0] != "condition")
+        if params:
+            out.extend((params, k, v) for k, v in assumptions if k[0] == "condition")
+    resolver = getattr(graph, "resolver", None)
+    for key in keys:
+        if key[0] == "condition" and resolver is not None:
+            for case in resolver.condition(key[1]):
+                params = tuple(kv for kv in case.assumptions if kv[0][0] != "condition")
+                if case.known and params:
+                    out.append((params, key, case.value))
+    return out
+
+
+def _sort(verdict, assumptions, provider, covered, unknown, seen) -> None:
+    seen.append(assumptions)
     if verdict is True:
         covered.append((assumptions, provider))
     elif isinstance(verdict, str):
@@ -331,45 +355,17 @@ def _case(assumptions):
 
 def _default_note(graph, gap: tuple) -> str:
     """``, as it is with the default of parameter AlarmEmail ('')`` when the parameters' defaults
-    decide a condition of the uncovered scenario that way."""
+    settle a condition of the uncovered scenario that way."""
     resolver = getattr(graph, "resolver", None)
-    if resolver is None:
-        return ""
     notes = []
     for (kind, name), choice in gap:
-        if kind != "condition":
+        if kind != "condition" or resolver is None:
             continue
-        value = resolver.condition(name)
-        if not all(c.known and not c.assumptions and c.value == choice for c in value):
-            continue
-        params = [p for p in _refs(resolver.condition_defs.get(name), resolver) if p in resolver.parameter_defs]
-        defaults = [f"{p} ({_show_default(resolver.parameter_defs[p])})" for p in params
-                    if isinstance(resolver.parameter_defs[p], dict) and "Default" in resolver.parameter_defs[p]]
-        if defaults:
-            notes.append(f"as it is with the default of parameter {', '.join(defaults)}")
+        if all(c.known and not c.assumptions and c.value == choice for c in resolver.condition(name)):
+            why = graph.why_off(name)
+            if why.startswith("the default"):
+                notes.append(why.replace(" turns it off", "").replace("the default", "as it is with the default"))
     return (", " + "; ".join(notes)) if notes else ""
-
-
-def _show_default(definition) -> str:
-    default = definition.get("Default")
-    return repr(default) if isinstance(default, str) else str(default)
-
-
-def _refs(node, resolver, seen=None):
-    """Parameter names a condition refers to, through nested conditions."""
-    seen = seen if seen is not None else set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "Ref" and isinstance(value, str):
-                yield value
-            elif key == "Condition" and isinstance(value, str) and value not in seen:
-                seen.add(value)
-                yield from _refs(resolver.condition_defs.get(value), resolver, seen)
-            else:
-                yield from _refs(value, resolver, seen)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item, resolver, seen)
 
 
 def run_rules(graph, rules: list[Rule], options: dict[str, dict] | None = None) -> Result:

@@ -505,6 +505,46 @@ class Graph:
             self._names = names
         return self._names
 
+    # ------------------------------------------------------------ what the parameters switch off
+
+    def switched_off(self, *types: str) -> list[Resource]:
+        """Template resources of these types left out because their Condition is false with the given
+        parameters (or the parameters' defaults): an alarm that exists only when a parameter is set.
+
+        They are not part of the graph (no edges); read them like resources (``get``, ``entries``) to
+        say what would be there, and ``why_off(resource.condition)`` says what turns them off.
+        """
+        template_resources = self.template.get("Resources") if isinstance(self.template, dict) else None
+        out = []
+        for logical_id, body in (template_resources or {}).items():
+            if logical_id in self.resources or not isinstance(body, dict) or body.get("Type") not in types:
+                continue
+            condition = body.get("Condition")
+            if not isinstance(condition, str):
+                continue
+            resource = Resource(str(logical_id), body["Type"], body.get("Properties"), node=body, condition=condition)
+            resource.graph = self
+            out.append(resource)
+        return out
+
+    def why_off(self, condition: str) -> str:
+        """``the default of parameter AlarmEmail ('') turns it off``, when the parameters' defaults settle
+        the condition to false; else ``condition HasAlarmEmail is false``."""
+        resolver = self.resolver
+        params = [p for p in dict.fromkeys(_refs(resolver.condition_defs.get(condition), resolver))
+                  if p in resolver.parameter_defs]
+        given = getattr(resolver, "parameters_given", {})
+        defaults = [f"{p} ({_show_default(resolver.parameter_defs[p])})" for p in params if p not in given
+                    and isinstance(resolver.parameter_defs[p], dict) and "Default" in resolver.parameter_defs[p]]
+        if defaults:
+            which = "parameter" if len(defaults) == 1 else "parameters"
+            return f"the default of {which} {', '.join(defaults)} turns it off"
+        return f"condition {condition} is false"
+
+    def refers_to(self, value: Value, resource: Resource) -> bool:
+        """Whether some case of a resolved reference names ``resource``."""
+        return any(c.known and self.follow(c)[0] is resource for c in value)
+
     # ------------------------------------------------------------ locations for findings
 
     def location_of(self, subject, at: str | None = None) -> Location:
@@ -531,6 +571,28 @@ class Graph:
         if isinstance(subject, Location) and subject.logical_id:
             return (subject.logical_id,)
         return ()
+
+
+def _show_default(definition) -> str:
+    default = definition.get("Default")
+    return repr(default) if isinstance(default, str) else str(default)
+
+
+def _refs(node, resolver, seen=None):
+    """Names a condition refers to with ``Ref``, through the conditions it names."""
+    seen = seen if seen is not None else set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                yield value
+            elif key == "Condition" and isinstance(value, str) and value not in seen:
+                seen.add(value)
+                yield from _refs(resolver.condition_defs.get(value), resolver, seen)
+            else:
+                yield from _refs(value, resolver, seen)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item, resolver, seen)
 
 
 def _show(value: str) -> str:

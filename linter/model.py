@@ -2,8 +2,8 @@
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
 from .engine import RuleContext, rule  # noqa: F401
 from .graph import Edge, Graph, Resource  # noqa: F401
-from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_number, combinations, display,  # noqa: F401
-                     is_symbolic, scenario_text)
+from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_list, as_number, as_text,  # noqa: F401
+                     combinations, display, is_ref, is_symbolic, scenario_of, scenario_text)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
 
 # The rule-writing API (docs/writing-rules.md): list entries, coverage answers, defaults.
