@@ -55,6 +55,7 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
         (300, "the ELB default"),
     ("AWS::ElasticLoadBalancingV2::TargetGroup", "HealthCheckPath"): ("/", "the ELB default"),
     ("AWS::ElasticLoadBalancingV2::TargetGroup", "TargetType"): ("instance", "the ELB default"),
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "Type"): ("application", "the ELB default"),
     ("AWS::ElasticLoadBalancing::LoadBalancer", "CrossZone"): (False, "the Classic Load Balancer default"),
     ("AWS::RDS::DBInstance", "MultiAZ"): (False, "the RDS default"),
     ("AWS::RDS::DBInstance", "BackupRetentionPeriod"): (1, "the RDS default for CloudFormation"),
@@ -132,7 +133,7 @@ def http_integration_timeout(resource):
 def nlb_cross_zone(resource):
     """Cross-zone load balancing: always on for an ALB, off by default for an NLB."""
     out = []
-    for case in resource.get("Type", default=False):
+    for case in resource.get("Type"):
         if case.value == "application":
             out.append((True, "always on for an Application Load Balancer", case.assumptions))
         else:

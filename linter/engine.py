@@ -296,23 +296,42 @@ def compute_coverage(graph, subject, providers) -> Coverage:
     import itertools
 
     names = list(domains)
-    implied = _implications(graph, needed + seen, names)
-    open_reason = None
-    for choices in itertools.product(*(sorted(domains[k], key=repr) for k in names)):
-        scenario = dict(zip(names, choices))
-        if any(all(scenario.get(k) == v for k, v in given) and scenario.get(key) != value
-               for given, key, value in implied):
-            continue  # impossible: the parameters chosen decide this condition the other way
+    implied = _implications(graph, names)
+
+    def possible(scenario) -> bool:
+        # A condition the chosen parameters decide the other way makes the scenario impossible.
+        return not any(all(scenario.get(k) == v for k, v in given) and scenario.get(key) != value
+                       for given, key, value in implied)
+
+    def state(scenario):
+        """None when covered or not needed; else the reason it is open ("" when plainly uncovered)."""
         holds = lambda a: all(scenario.get(k) == v for k, v in a)  # noqa: E731
-        need = next((a for a in needed if holds(a)), None)
-        if need is None or any(holds(a) for a, _p in covered):
+        if not any(holds(a) for a in needed) or any(holds(a) for a, _p in covered):
+            return None
+        return next((r for a, r in unknown if holds(a)), None) or unseen or ""
+
+    def completions(partial: dict):
+        free = [k for k in names if k not in partial]
+        for choices in itertools.product(*(sorted(domains[k], key=repr) for k in free)):
+            scenario = {**partial, **dict(zip(free, choices))}
+            if possible(scenario):
+                yield scenario
+
+    open_reason = None
+    for scenario in completions({}):
+        reason = state(scenario)
+        if reason is None:
             continue
-        reason = next((r for a, r in unknown if holds(a)), None) or unseen
         if reason:
             open_reason = open_reason or reason
             continue
-        relevant = {k for k, _v in need} | {k for a, _p in covered for k, _v in a}
-        gap = tuple(sorted(((k, scenario[k]) for k in relevant), key=lambda kv: (kv[0], repr(kv[1]))))
+        # Name the smallest part of the scenario that is uncovered whatever the other choices are.
+        gap_keys = dict(scenario)
+        for key in names:
+            trial = {k: v for k, v in gap_keys.items() if k != key}
+            if all(state(s) == "" for s in completions(trial)):
+                gap_keys = trial
+        gap = tuple(sorted(gap_keys.items(), key=lambda kv: (kv[0], repr(kv[1]))))
         when = scenario_text([_case(gap)])
         note = _default_note(graph, gap)
         return Coverage(False, gap, None, covering, (when + note) if when else "")
@@ -321,14 +340,10 @@ def compute_coverage(graph, subject, providers) -> Coverage:
     return Coverage(True, covering=covering)
 
 
-def _implications(graph, assumption_sets, keys) -> list:
-    """(parameter choices, condition key, value it forces): a condition decided by parameters' allowed
-    values is not free, so scenarios that contradict it are skipped."""
+def _implications(graph, keys) -> list:
+    """(parameter choices, condition key, value they force): a condition the parameters' allowed values
+    decide is not free, so scenarios that contradict it are skipped."""
     out = []
-    for assumptions in assumption_sets:
-        params = tuple(kv for kv in assumptions if kv[0][0] != "condition")
-        if params:
-            out.extend((params, k, v) for k, v in assumptions if k[0] == "condition")
     resolver = getattr(graph, "resolver", None)
     for key in keys:
         if key[0] == "condition" and resolver is not None:
