@@ -86,6 +86,7 @@ def judge_queue(graph, ctx, dlq, uses, use, related, depth_metrics, unresolved):
     good_metrics = depth_metrics if any(e.role in REDRIVEN for e in uses) else depth_metrics + (SENT_METRIC,)
     problems = []       # (alarm, check, text, scenario) of alarms that exist but do not do the job
     providers = []
+    alarm_of = {}       # id of a provider → the alarm it stands for
     for link in graph.edges(kinds.ALARMS_ON, target=dlq):
         alarm = link.source
         if link.role not in good_metrics:
@@ -102,7 +103,10 @@ def judge_queue(graph, ctx, dlq, uses, use, related, depth_metrics, unresolved):
         for text, scenario in verdicts:
             if text:
                 problems.append((alarm, "alarm-shape", text, scenario))
-        providers.append((Value(Case(not text, "", scenario) for text, scenario in verdicts), lambda c: c.value))
+        if verdicts:
+            fires = Value(Case(not text, "", scenario) for text, scenario in verdicts)
+            alarm_of[id(fires)] = alarm
+            providers.append((fires, lambda c: c.value))
         if not ctx.all_judged(link):
             providers.append((link, lambda _link: "its alarms could not all be judged"))
 
@@ -126,7 +130,7 @@ def judge_queue(graph, ctx, dlq, uses, use, related, depth_metrics, unresolved):
                           check=check, severity=severity, cases=(Case(None, "", scenario),))
         return
     if coverage.covering:
-        alarm = next(link.source for link in graph.edges(kinds.ALARMS_ON, target=dlq))
+        alarm = alarm_of[id(coverage.covering[0])]
         yield ctx.finding(dlq, f"queue {dlq.describe()} is the {use}, but its alarm {alarm.logical_id} exists only "
                                f"under a condition{after}", related=[alarm] + related, check="conditional",
                           severity=severity, cases=coverage.cases)
