@@ -92,12 +92,12 @@ def judge_queue(graph, ctx, dlq, uses, use, related, depth_metrics, unresolved):
         if link.role not in good_metrics:
             if link.role == SENT_METRIC:
                 problems.append((alarm, "sent-metric", f"alarm {alarm.logical_id} watches NumberOfMessagesSent, which "
-                                 "does not count messages moved by a redrive policy, so it never fires for them", ()))
+                                 "does not count messages moved by a redrive policy, so it never fires for them", link.assumptions))
             continue
         if names_queue_by_url(alarm, link):
             problems.append((alarm, "dimension-url", f"alarm {alarm.logical_id} sets its QueueName dimension with "
                              "Ref, which gives the queue URL rather than its name, so the alarm watches a metric "
-                             "that does not exist (use !GetAtt <Queue>.QueueName)", ()))
+                             "that does not exist (use !GetAtt <Queue>.QueueName)", link.assumptions))
             continue
         verdicts = judge_alarm(ctx, alarm, link)
         for text, scenario in verdicts:
