@@ -160,6 +160,11 @@ class Value:
         """Apply ``func`` to every known case value (unknown cases pass through)."""
         return Value(Case(func(c.value), c.origin, c.assumptions) if c.known else c for c in self.cases)
 
+    def any(self, predicate, *, unknown: bool) -> bool:
+        """Whether ``predicate`` holds for the plain value of some case; an unknown case counts as
+        ``unknown`` (True for "it may", False for "only if we know")."""
+        return any(predicate(c.value) if c.known else unknown for c in self.cases)
+
 
 def combinations(*values: Value):
     """Every consistent combination of the values' cases (a tuple of cases per combination)."""
@@ -217,3 +222,32 @@ def as_bool(case: Case):
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     return None
+
+
+def scenario_of(*things) -> tuple | None:
+    """The merged assumptions of cases, edges or entries (anything with ``assumptions``): the scenario a
+    verdict built from them holds in; None when they contradict each other."""
+    merged: tuple | None = ()
+    for thing in things:
+        merged = merge_assumptions(merged, getattr(thing, "assumptions", ()) or ())
+        if merged is None:
+            return None
+    return merged
+
+
+def as_list(case: Case):
+    """A case's value as a list (``AlarmActions``, ``Subnets``), or None when it is not one."""
+    value = case.value
+    return list(value) if isinstance(value, (list, tuple)) else None
+
+
+def as_text(case: Case):
+    """A case's value as plain text (``Statistic``, ``ComparisonOperator``); None for a token or a non-string."""
+    value = case.value
+    return value if isinstance(value, str) and not is_symbolic(value) else None
+
+
+def is_ref(case: Case, logical_id: str, attribute: str | None = None) -> bool:
+    """Whether a case is ``Ref`` (attribute None) or ``Fn::GetAtt`` ``attribute`` of resource ``logical_id``."""
+    value = case.value
+    return isinstance(value, ResourceRef) and value.logical_id == logical_id and value.attribute == attribute
