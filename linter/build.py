@@ -9,7 +9,7 @@ from .graph import Dangling, Graph, Resource
 from .kinds import ASYNC, CONSUMES, INVOKES, NOTIFIES, PIPE_DLQ, POLL, SUBSCRIBES, SYNC
 from .resolve import Resolver
 from .sam import IMPLICIT_APIS, expand, implicit_api_id
-from .values import Case, ResourceRef, Unknown, display, is_symbolic, merge_assumptions
+from .values import Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions
 
 DIMENSION_TYPES = {"QueueName": (QUEUE,), "FunctionName": FUNCTION_TYPES, "TopicName": (TOPIC,)}
 # Resource types that name a dead-letter target in one property: (property path, role, where to point).
@@ -87,6 +87,10 @@ class _Linker:
             "AWS::Cognito::UserPool": self.user_pool,
             "AWS::CloudFront::Distribution": self.distribution,
             "AWS::Pipes::Pipe": self.pipe,
+            "AWS::ApiGateway::RestApi": self.api_definition,
+            "AWS::Serverless::Api": self.api_definition,
+            "AWS::ApiGatewayV2::Api": self.api_definition,
+            "AWS::Serverless::HttpApi": self.api_definition,
             "AWS::EC2::SecurityGroup": self.security_group,
             "AWS::EC2::SecurityGroupIngress": self.ingress_rule,
         }
@@ -332,13 +336,58 @@ class _Linker:
     def http_integration(self, integration: Resource):
         """An HTTP API integration (or a WebSocket one: its default timeout is 29 s, not 30)."""
         default = HTTP_API_TIMEOUT
-        apis = [api for api, _ in self.targets(integration, "ApiId", INVOKES)] if integration.has("ApiId") else []
-        if any(str(api.get("ProtocolType", default=False).single).upper() == "WEBSOCKET" for api in apis):
+        # Looked up quietly: an API we cannot see leaves the HTTP default, it is not a missing invoker.
+        apis = [self.graph.follow(c)[0] for c in integration.get("ApiId", default=False)]
+        if any(api is not None and str(api.get("ProtocolType", default=False).single).upper() == "WEBSOCKET"
+               for api in apis):
             default = WEBSOCKET_TIMEOUT
         properties = {"TimeoutInMillis": ("TimeoutInMillis", default)}
         self.link_each(INVOKES, integration, "IntegrationUri",
                        lambda t, c: self.invoke(integration, t, SYNC, via=integration, at="IntegrationUri",
                                                 assumptions=c.assumptions, properties=properties), FUNCTION_TYPES)
+
+    def api_definition(self, api: Resource):
+        """Lambda integrations written in an API's OpenAPI body (``x-amazon-apigateway-integration``)."""
+        body_key = "Body" if api.type in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api") else "DefinitionBody"
+        rest = api.type in ("AWS::ApiGateway::RestApi", "AWS::Serverless::Api")
+        if not api.has(body_key):
+            for elsewhere in ("DefinitionUri", "BodyS3Location"):
+                if api.has(elsewhere):
+                    self.graph.dangling.append(Dangling(INVOKES, api, elsewhere, "the API definition is in a "
+                                                                                 "separate file, not read by this tool"))
+            return
+        for body in api.get(body_key, default=False):
+            if not body.known:
+                self.graph.dangling.append(Dangling(INVOKES, api, body_key, body.value.reason))
+                continue
+            paths = body.value.get("paths") if isinstance(body.value, dict) else None
+            for route, operations in (paths.items() if isinstance(paths, dict) else ()):
+                for verb, operation in (operations.items() if isinstance(operations, dict) else ()):
+                    integration = operation.get("x-amazon-apigateway-integration") if isinstance(
+                        operation, dict) else None
+                    if isinstance(integration, dict) and "uri" in integration:
+                        # A route with a dot in it cannot be walked as a property path.
+                        walkable = "." not in f"{route}{verb}"
+                        self._body_integration(api, body, f"{body_key}.paths.{route}.{verb}" if walkable else
+                                               body_key, integration, rest, walkable)
+
+    def _body_integration(self, api: Resource, body: Case, at: str, integration: dict, rest: bool,
+                          walkable: bool):
+        uri = integration["uri"]
+        if not (isinstance(uri, ResourceRef) or (isinstance(uri, str) and ":lambda:path/" in display(uri))):
+            return  # an HTTP, mock or other AWS service integration
+        default = REST_TIMEOUT if rest else HTTP_API_TIMEOUT
+        if walkable:  # the timeout is read (and cited) by its path
+            at = f"{at}.x-amazon-apigateway-integration"
+            timeout = (f"{at}.timeoutInMillis", default)
+        elif "timeoutInMillis" in integration:
+            timeout = Value.known(integration["timeoutInMillis"], f"timeoutInMillis in {at}", body.assumptions)
+        else:
+            timeout = Value.known(default[0], default[1], body.assumptions)
+        mode = _rest_mode(integration.get("requestParameters")) if rest else SYNC
+        for t, c in self.follow_case(api, Case(uri, body.origin, body.assumptions), at, INVOKES, FUNCTION_TYPES):
+            self.invoke(api, t, mode, via=api, at=at, assumptions=c.assumptions,
+                        properties={"TimeoutInMillis": timeout})
 
     def subscription_filter(self, subscription: Resource):
         self.link_each(INVOKES, subscription, "DestinationArn",

@@ -5,7 +5,7 @@ Edge kinds (source → target):
 - ``consumes``     queue or stream → function that polls it (via the event source mapping)
 - ``dlq-of``       dead-letter target → what sends failures to it; ``role`` says how: ``redrive``,
                    ``lambda-dlq``, ``on-failure``, ``esm-on-failure``, ``eventbridge-target-dlq``,
-                   ``scheduler-target-dlq``, ``event-bus-dlq``, ``sns-subscription-redrive``
+                   ``scheduler-target-dlq``, ``event-bus-dlq``, ``sns-subscription-redrive``, ``pipe-dlq``
 - ``destination-of`` async success destination → function (``role`` ``on-success``)
 - ``alarms-on``    alarm → resource named by a metric dimension (``role`` is the metric name)
 - ``subscribes``   topic → subscribed queue or function (via the subscription)
@@ -228,11 +228,14 @@ class Edge:
     # Properties the link owns, by name: (path on ``via``, (default, its origin) or None). An API event's
     # ``TimeoutInMillis`` lives at ``Events.X.Properties.TimeoutInMillis`` of the function, a method's at
     # ``Integration.TimeoutInMillis``; ``get("TimeoutInMillis")`` reads either, with the API's default.
+    # A Value stands for itself (a property that has no path, such as one inside an OpenAPI body).
     properties: dict = field(default_factory=dict)
 
     def get(self, path: str) -> Value:
         """A property of the resource that makes the link (the event source mapping, the subscription)."""
         holder = self.via or self.source
+        if isinstance(self.properties.get(path), Value):
+            return self.properties[path]
         if path in self.properties:
             real, default = self.properties[path]
             return _edge_property(holder.get(real, default=False), real, default)

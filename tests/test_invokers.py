@@ -526,3 +526,87 @@ def test_pipe_stream_dead_letter_targets_join_the_dlq_set():
         ("PipeDLQ", "TablePipe", PIPE_DLQ, "SourceParameters.DynamoDBStreamParameters.DeadLetterConfig"),
         ("PipeTopic", "StreamPipe", PIPE_DLQ, "SourceParameters.KinesisStreamParameters.DeadLetterConfig")}
     assert modes(g, "Enrich") == {"TablePipe": SYNC, "StreamPipe": ASYNC}
+
+
+# ------------------------------------------------------------------ OpenAPI bodies
+
+OPENAPI = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ListFn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: src/}
+  AuditFn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: src/}
+  Queue: {Type: AWS::SQS::Queue}
+  RestApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        openapi: '3.0.1'
+        paths:
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ListFn.Arn}/invocations
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                timeoutInMillis: 3000
+                requestParameters:
+                  integration.request.header.X-Amz-Invocation-Type: "'Event'"
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${AuditFn.Arn}/invocations
+          /queue:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:sqs:path/${AWS::AccountId}/${Queue.QueueName}
+          /v1.0/items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ListFn.Arn}/invocations
+  HttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        paths:
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                payloadFormatVersion: '2.0'
+                uri: !GetAtt ListFn.Arn
+  Included:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://bucket/openapi.yaml}}
+"""
+
+
+def test_openapi_body_integrations_are_invokers_with_mode_and_timeout():
+    g = graph(OPENAPI)
+    edges = {(e.source.logical_id, e.at): e for e in g.invokers(g.resources["ListFn"])}
+    get = edges[("RestApi", "DefinitionBody.paths./items.get.x-amazon-apigateway-integration")]
+    assert get.mode == SYNC
+    assert get.get("TimeoutInMillis").cases[0].show("ms") == "29000 ms (the API Gateway REST default)"
+    dotted = edges[("RestApi", "DefinitionBody")]
+    assert dotted.get("TimeoutInMillis").single == 29000
+    http = edges[("HttpApi", "DefinitionBody.paths./items.get.x-amazon-apigateway-integration")]
+    assert http.mode == SYNC and http.get("TimeoutInMillis").cases[0].show("ms") == "30000 ms (the HTTP API default)"
+    (post,) = g.invokers(g.resources["AuditFn"])
+    assert post.mode == ASYNC
+    timeout = post.get("TimeoutInMillis").cases[0]
+    assert timeout.value == 3000 and "timeoutInMillis, line" in timeout.origin
+    # The SQS integration invokes no function; the included definition cannot be read and says so.
+    assert not g.edges(INVOKES, target=g.resources["Queue"])
+    (loose,) = g.dangling_links(INVOKES)
+    assert loose.holder.logical_id == "Included" and loose.at == "DefinitionBody"
