@@ -9,7 +9,7 @@ from .graph import Dangling, Graph, Resource
 from .kinds import ASYNC, CONSUMES, INVOKES, NOTIFIES, PIPE_DLQ, POLL, SUBSCRIBES, SYNC
 from .resolve import Resolver
 from .sam import IMPLICIT_APIS, expand, implicit_api_id
-from .values import Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions
+from .values import TOKEN, Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions
 
 DIMENSION_TYPES = {"QueueName": (QUEUE,), "FunctionName": FUNCTION_TYPES, "TopicName": (TOPIC,)}
 # Resource types that name a dead-letter target in one property: (property path, role, where to point).
@@ -28,7 +28,7 @@ SAM_API_TIMEOUTS = {"Api": REST_TIMEOUT, "HttpApi": HTTP_API_TIMEOUT}
 # Cognito LambdaConfig keys that are not triggers.
 COGNITO_NOT_TRIGGERS = ("KMSKeyID",)
 # A Step Functions Task that calls Lambda through the service integration (optionally via the AWS SDK).
-LAMBDA_INVOKE_TASK = re.compile(r":states:::(aws-sdk:)?lambda:invoke")
+LAMBDA_INVOKE_TASK = re.compile(r":states:[^:]*:[^:]*:(aws-sdk:)?lambda:invoke")
 SUBSTITUTION = re.compile(r"\$\{([^}!][^}]*)\}")
 ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId", "TransitGatewayId",
                  "VpcPeeringConnectionId", "VpcEndpointId", "CarrierGatewayId", "EgressOnlyInternetGatewayId",
@@ -125,6 +125,26 @@ class _Linker:
     def link_each(self, kind, holder, path, make, types=None):
         for target, case in self.targets(holder, path, kind, types):
             make(target, case)
+
+    def callees(self, holder: Resource, path: str):
+        """Like ``targets``, for a property that names a function or something else (an HTTP URL, a log
+        destination, another service's ARN): what is plainly not a function is neither followed nor
+        recorded as dangling."""
+        for case in holder.get(path, default=False):
+            if (case.known and case.value is None) or self.plainly_not_a_function(case.value):
+                continue
+            yield from self.follow_case(holder, case, path, INVOKES, FUNCTION_TYPES)
+
+    def plainly_not_a_function(self, value) -> bool:
+        """A URL or an ARN of another service that names no resource of the template."""
+        if not isinstance(value, str):
+            return False
+        text = display(value)
+        if ":lambda:" in text or ":function:" in text:
+            return False
+        if any(m.group(1).split(".", 1)[0] in self.graph.resources for m in TOKEN.finditer(value)):
+            return False
+        return text.startswith(("arn:", "http:", "https:"))
 
     def invoke(self, source, target, mode, *, via, at, assumptions, properties=None, functions_only=False):
         """An ``invokes`` edge; ``mode`` is kept only when the target is a function (catalogue §B)."""
@@ -326,7 +346,7 @@ class _Linker:
     def rest_method(self, method: Resource):
         """A REST method's Lambda integration: sync, or async when it sets X-Amz-Invocation-Type 'Event'."""
         properties = {"TimeoutInMillis": ("Integration.TimeoutInMillis", REST_TIMEOUT)}
-        for target, c in self.targets(method, "Integration.Uri", INVOKES, FUNCTION_TYPES):
+        for target, c in self.callees(method, "Integration.Uri"):
             for params in method.get("Integration.RequestParameters", default=False):
                 assumptions = merge_assumptions(c.assumptions, params.assumptions)
                 if assumptions is not None:
@@ -342,9 +362,9 @@ class _Linker:
                for api in apis):
             default = WEBSOCKET_TIMEOUT
         properties = {"TimeoutInMillis": ("TimeoutInMillis", default)}
-        self.link_each(INVOKES, integration, "IntegrationUri",
-                       lambda t, c: self.invoke(integration, t, SYNC, via=integration, at="IntegrationUri",
-                                                assumptions=c.assumptions, properties=properties), FUNCTION_TYPES)
+        for t, c in self.callees(integration, "IntegrationUri"):
+            self.invoke(integration, t, SYNC, via=integration, at="IntegrationUri", assumptions=c.assumptions,
+                        properties=properties)
 
     def api_definition(self, api: Resource):
         """Lambda integrations written in an API's OpenAPI body (``x-amazon-apigateway-integration``)."""
@@ -390,9 +410,8 @@ class _Linker:
                         properties={"TimeoutInMillis": timeout})
 
     def subscription_filter(self, subscription: Resource):
-        self.link_each(INVOKES, subscription, "DestinationArn",
-                       lambda t, c: self.invoke(subscription, t, ASYNC, via=subscription, at="DestinationArn",
-                                                assumptions=c.assumptions))
+        for t, c in self.callees(subscription, "DestinationArn"):
+            self.invoke(subscription, t, ASYNC, via=subscription, at="DestinationArn", assumptions=c.assumptions)
 
     def topic_rule(self, rule: Resource):
         for i, action, case in self._list_entries(rule, "TopicRulePayload.Actions"):
@@ -456,7 +475,7 @@ class _Linker:
         for params in ("KinesisStreamParameters", "DynamoDBStreamParameters"):
             self.dead_letter(pipe, f"SourceParameters.{params}.DeadLetterConfig.Arn", PIPE_DLQ,
                              f"SourceParameters.{params}.DeadLetterConfig")
-        for t, c in self.targets(pipe, "Target", INVOKES, FUNCTION_TYPES):
+        for t, c in self.callees(pipe, "Target"):
             for kind in pipe.get("TargetParameters.LambdaFunctionParameters.InvocationType", default=False):
                 assumptions = merge_assumptions(c.assumptions, kind.assumptions)
                 if assumptions is None:
@@ -514,7 +533,7 @@ class _Linker:
             invocation = _substitute(parameters.get("InvocationType"), substitutions)
             mode = ASYNC if invocation == "Event" else SYNC
         elif isinstance(resource, ResourceRef) or ":function:" in text or (
-                is_symbolic(resource) and ":states:::" not in text):
+                is_symbolic(resource) and ":states:" not in text):
             function, mode = resource, SYNC
         else:
             return  # another service integration (SQS, DynamoDB, ECS ...): no function is invoked
