@@ -8,7 +8,7 @@ from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC
 from .graph import Dangling, Graph, Resource
 from .kinds import ASYNC, CONSUMES, INVOKES, NOTIFIES, PIPE_DLQ, POLL, SUBSCRIBES, SYNC
 from .resolve import Resolver
-from .sam import IMPLICIT_APIS, expand, implicit_api_id
+from .sam import IMPLICIT_APIS, expand
 from .values import TOKEN, Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions
 
 DIMENSION_TYPES = {"QueueName": (QUEUE,), "FunctionName": FUNCTION_TYPES, "TopicName": (TOPIC,)}
@@ -205,12 +205,12 @@ class _Linker:
         if etype not in IMPLICIT_APIS:
             return
         at = f"Events.{name}"
-        id_key, _ = implicit_api_id(etype, event.get("Properties"))
+        implicit_id, _type, id_key = IMPLICIT_APIS[etype]
         properties = {"TimeoutInMillis": (f"{at}.Properties.TimeoutInMillis", SAM_API_TIMEOUTS[etype])}
         if owner.has(f"{at}.Properties.{id_key}"):
             apis = list(self.targets(owner, f"{at}.Properties.{id_key}", INVOKES))
         else:
-            implicit = self.graph.resources.get(IMPLICIT_APIS[etype][0])
+            implicit = self.graph.resources.get(implicit_id)
             apis = [(implicit, Case(None))] if implicit is not None else []
         for api, c in apis:
             self.invoke(api, owner, mode, via=owner, at=at, assumptions=c.assumptions, properties=properties)

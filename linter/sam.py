@@ -166,14 +166,6 @@ def _note_implicit_api(owner: Resource, apis: dict) -> None:
                                               f"{name} of {owner.logical_id}")
 
 
-def implicit_api_id(event_type: str, event_props) -> tuple[str, object]:
-    """(property naming the API, the API it names): the event's RestApiId / ApiId or SAM's implicit API."""
-    logical_id, _rtype, id_key = IMPLICIT_APIS[event_type]
-    if isinstance(event_props, dict) and id_key in event_props:
-        return id_key, event_props[id_key]
-    return id_key, _ref(logical_id)
-
-
 def _ref(name):
     return {"Ref": name}
 

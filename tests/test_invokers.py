@@ -610,3 +610,34 @@ def test_openapi_body_integrations_are_invokers_with_mode_and_timeout():
     assert not g.edges(INVOKES, target=g.resources["Queue"])
     (loose,) = g.dangling_links(INVOKES)
     assert loose.holder.logical_id == "Included" and loose.at == "DefinitionBody"
+
+
+def test_what_is_plainly_not_a_function_is_neither_followed_nor_dangling():
+    text = """
+Resources:
+  Logs: {Type: AWS::Logs::LogGroup}
+  ToLogDestination:
+    Type: AWS::Logs::SubscriptionFilter
+    Properties:
+      LogGroupName: !Ref Logs
+      FilterPattern: ''
+      DestinationArn: arn:aws:logs:eu-west-2:123456789012:destination:central
+  ToUnknown:
+    Type: AWS::Logs::SubscriptionFilter
+    Properties: {LogGroupName: !Ref Logs, FilterPattern: '', DestinationArn: !ImportValue shared-destination}
+  StartWorkflow:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: api
+      ResourceId: res
+      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:states:action/StartExecution
+"""
+    g = graph(text)
+    assert not g.edges(INVOKES)
+    (loose,) = g.dangling_links(INVOKES)  # an imported destination may be a function: not evaluated, not dropped
+    assert loose.holder.logical_id == "ToUnknown"
