@@ -301,7 +301,9 @@ class Graph:
         """Every edge that invokes ``function`` (``invokes`` and ``consumes``), each with its ``mode``.
 
         ``all(e.mode == ASYNC for e in graph.invokers(fn))``: only async callers (catalogue §B). A caller the
-        graph cannot see (another stack, the console, an SDK) is not among them.
+        graph cannot see (another stack, the console, an SDK) is not among them; one whose reference cannot be
+        followed is in ``dangling_links("invokes")`` / ``("consumes")``. ``mode`` is "" when it depends on a
+        value that cannot be resolved (an invocation type from an import).
         """
         return [e for e in self._edges if e.target is function and e.kind in ("invokes", "consumes")]
 
