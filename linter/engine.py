@@ -132,7 +132,7 @@ class RuleContext:
         self._result = result
 
     # -- values
-    def cases(self, subject, *values, convert=None):
+    def cases(self, subject, *values, convert=None, worst=None):
         """Consistent combinations of the given values, each a tuple of known cases.
 
         Combinations that contain an unknown case are not yielded; the subject is recorded as not
@@ -140,13 +140,22 @@ class RuleContext:
         that contradict each other are never combined. ``convert`` (for example
         :func:`linter.values.as_number`) turns each case's value into the type the rule compares; a value
         that does not convert is reported as not evaluated too.
+
+        More than :data:`linter.values.MAX_COMBINATIONS` scenarios are not judged one by one: the subject
+        is recorded as not evaluated ("too many scenarios (N)"), unless ``worst`` says, per value, which
+        end is worse for a monotone comparison (``min``, ``max`` or None): then only the worst cases of
+        each value are combined, e.g. ``worst=(min, max, max)`` for visibility, timeout and window.
         """
-        from .values import Case, Value, combinations
+        from .values import Case, TooManyScenarios, Value, combinations
 
         # A link that exists only under a condition pairs its values with that condition.
         scenario = getattr(subject, "assumptions", ())
         extra = (Value.known(None, "", scenario),) if scenario else ()
-        for combo in combinations(*values, *extra):
+        try:
+            combos = list(combinations(*values, *extra))
+        except TooManyScenarios as too_many:
+            combos = self._worst_combinations(subject, values, extra, convert, worst, too_many)
+        for combo in combos:
             combo = combo[:len(values)] if extra else combo
             unknown = next((c for c in combo if not c.known), None)
             if unknown is not None:
@@ -164,6 +173,24 @@ class RuleContext:
                     yield tuple(converted)
                 continue
             yield combo
+
+    def _worst_combinations(self, subject, values, extra, convert, worst, too_many) -> list:
+        """The combinations of each value's worst cases, or [] with a not-evaluated record."""
+        from .values import TooManyScenarios, as_number, combinations, worst_cases
+
+        if worst is not None:
+            converters = convert if isinstance(convert, (tuple, list)) else [convert] * len(values)
+            reduced = [worst_cases(v, end, number or as_number) if end else v
+                       for v, end, number in zip(values, worst, converters)]
+            try:
+                # Empty when the worst cases contradict each other: their scenario cannot happen.
+                combos = list(combinations(*reduced, *extra))
+            except TooManyScenarios:
+                combos = []
+            if combos:
+                return combos
+        self.not_evaluated(subject, str(too_many))
+        return []
 
     def not_evaluated(self, subject, reason: str) -> None:
         loc = self.graph.location_of(subject)

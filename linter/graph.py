@@ -57,10 +57,7 @@ class Resource:
         """The assumptions under which this resource exists: its Condition, when that is undecided."""
         if not self.condition or self.graph is None:
             return ()
-        cases = self.graph.resolver.condition(self.condition).cases
-        if all(c.known and c.value is True and not c.assumptions for c in cases):
-            return ()
-        return ((("condition", self.condition), True),)
+        return self.graph.resolver.existence(self.condition)
 
     @property
     def implicit(self) -> bool:
