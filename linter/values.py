@@ -284,6 +284,49 @@ def worst_cases(value: Value, worst, number) -> Value:
     return Value(kept)
 
 
+def uncovered_scenario(scenarios, covered) -> tuple | None:
+    """A scenario inside one of ``scenarios`` in which none of the ``covered`` assumption sets holds.
+
+    Both are lists of assumption tuples: where something is needed (a queue is used as a dead-letter
+    queue) and where something covers it (a good alarm exists). An empty covering set covers
+    everything. The answer narrows choices ("Environment is one of build, production" minus the
+    alarm's "production" leaves "Environment = build"); a free boolean is flipped to its other value.
+    None when every scenario is covered, or when the gap would need a parameter value we cannot name.
+    """
+    if any(not c for c in covered):
+        return None
+    for scenario in scenarios:
+        gap = _carve(dict(scenario), [dict(c) for c in covered])
+        if gap is not None:
+            return tuple(sorted(gap.items(), key=lambda kv: kv[0]))
+    return None
+
+
+def _carve(region: dict, covered: list):
+    for i, cover in enumerate(covered):
+        if any(k in region and _meet(region[k], choice) is _CONFLICT for k, choice in cover.items()):
+            continue  # this cover never holds inside the region
+        for key, choice in cover.items():
+            if key in region:
+                rest = set(_as_set(region[key])) - set(_as_set(choice))
+            elif isinstance(choice, bool):
+                rest = {not choice}
+            else:
+                continue  # the other values of this parameter are not known here
+            if rest:
+                narrowed = dict(region)
+                narrowed[key] = next(iter(rest)) if len(rest) == 1 else frozenset(rest)
+                gap = _carve(narrowed, covered[i + 1:])
+                if gap is not None:
+                    return gap
+        return None
+    return region
+
+
+def _as_set(choice) -> frozenset:
+    return choice if isinstance(choice, frozenset) else frozenset((choice,))
+
+
 def scenario_text(cases) -> str:
     """Name the scenario a set of cases holds in: ``when condition IsProd is true``."""
     assumptions: tuple | None = ()

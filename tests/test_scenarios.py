@@ -232,3 +232,52 @@ def test_explosion_of_allowed_values_is_judged_in_its_worst_case_quickly():
     # Worst case: the smallest visibility (10) against the largest timeout (73).
     assert all(f.severity.label == "error" and "is 10 s" in f.message and "73 s" in f.message for f in errors)
     assert "parameter Visibility = 10" in errors[0].message and "parameter Timeout = 73" in errors[0].message
+
+
+def context_for(template_text):
+    from linter.build import build_graph
+    from linter.engine import Result, RuleContext
+
+    graph = build_graph("t.yaml", parse(template_text, "t.yaml").data)
+    result = Result()
+    return graph, RuleContext(find_rule("SQS001"), graph, {}, result), result
+
+
+def test_too_many_scenarios_is_not_evaluated_without_a_worst_case():
+    graph, ctx, result = context_for(explosion_template(mappings=1))
+    queue, worker = graph.resources["Queue0"], graph.resources["Worker0"]
+    combos = list(ctx.cases(queue, queue.get("VisibilityTimeout"), worker.get("Timeout"),
+                            graph.resources["Mapping0"].get("MaximumBatchingWindowInSeconds")))
+    assert combos == []
+    assert [ne.reason for ne in result.not_evaluated] == [f"too many scenarios ({64 ** 3})"]
+
+
+def test_worst_cases_that_contradict_each_other_are_not_judged():
+    # Visibility and timeout come from the same Fn::If: their extremes (10 and 100) never meet.
+    text = explosion_template(mappings=1).replace("VisibilityTimeout: !Ref Visibility",
+                                                  "VisibilityTimeout: !If [Big, 1000, 10]")
+    text = text.replace("Timeout: !Ref Timeout", "Timeout: !If [Big, 100, 5]")
+    text = text.replace("Resources:", "Conditions:\n  Big: !Equals [!Ref 'AWS::Region', x]\nResources:")
+    graph, ctx, result = context_for(text)
+    queue, worker, mapping = graph.resources["Queue0"], graph.resources["Worker0"], graph.resources["Mapping0"]
+    values = (queue.get("VisibilityTimeout"), worker.get("Timeout"), mapping.get("MaximumBatchingWindowInSeconds"))
+    # 2 x 2 x 64 cases pair into 128 scenarios: under the budget, every one is judged.
+    assert len(list(ctx.cases(mapping, *values, convert=as_number, worst=(min, max, max)))) == 128
+    assert result.not_evaluated == []
+    # With one more free 64-value parameter there are 8192 scenarios; the worst visibility (10, Big
+    # false) and the worst timeout (100, Big true) cannot happen together, so nothing is judged.
+    extra = graph.resolver.resolve({"Ref": "Visibility"})
+    assert list(ctx.cases(mapping, *values, extra, convert=as_number, worst=(min, max, max, None))) == []
+    assert [ne.reason for ne in result.not_evaluated] == [f"too many scenarios ({2 * 2 * 64 * 64})"]
+
+
+def test_uncovered_scenario_narrows_one_of_choices():
+    from linter.values import uncovered_scenario
+
+    dlq = ((ENV, frozenset({"staging", "production"})),)
+    alarm = ((ENV, "production"),)
+    assert uncovered_scenario([dlq], [alarm]) == ((ENV, "staging"),)
+    assert uncovered_scenario([dlq], [alarm, ((ENV, "staging"),)]) is None
+    free = (("condition", "InUsEast"), True)
+    assert uncovered_scenario([((ENV, "production"),)], [(free,)]) == (
+        (("condition", "InUsEast"), False), (ENV, "production"))

@@ -1,5 +1,6 @@
 """SQS002 sqs-dlq-depth-alarm."""
-from linter.model import QUEUE, TOPIC, Case, ResourceRef, as_bool, as_number, combinations, rule, scenario_text
+from linter.model import (QUEUE, TOPIC, Case, ResourceRef, as_bool, as_number, combinations, rule, scenario_text,
+                          uncovered_scenario)
 
 DEPTH_METRICS = ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage")
 SENT_METRIC = "NumberOfMessagesSent"
@@ -142,21 +143,7 @@ def _uncovered_scenario(uses, covered: list) -> tuple | None:
     ``covered`` holds the assumptions of each good alarm (its Condition and the conditions of what it
     names). An alarm without assumptions covers every scenario.
     """
-    if any(not a for a in covered):
-        return None
-    for use in uses:
-        scenario = dict(use.assumptions)
-        for assumptions in covered:
-            if any(k in scenario and scenario[k] != v for k, v in assumptions):
-                continue  # this alarm is already absent in the scenario
-            free = [(k, v) for k, v in assumptions if k not in scenario]
-            if not free or not isinstance(free[0][1], bool):
-                break  # this alarm exists whenever the queue is used this way
-            key, value = free[0]
-            scenario[key] = not value  # pick the branch in which the alarm is not created
-        else:
-            return tuple(sorted(scenario.items(), key=lambda kv: (kv[0], repr(kv[1]))))
-    return None
+    return uncovered_scenario([use.assumptions for use in uses], covered)
 
 
 def _dimension_path(at: str) -> str:
