@@ -11,7 +11,8 @@ import json
 import re
 
 from .load import Mapping, Sequence
-from .values import MAX_CASES, Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions, token
+from .values import (MAX_CASES, Case, OneOf, ResourceRef, TooManyScenarios, Unknown, Value, combinations, display,
+                     is_symbolic, merge_assumptions, token)
 
 PSEUDO = ("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::StackId",
           "AWS::URLSuffix", "AWS::NotificationARNs")
@@ -213,7 +214,7 @@ class Resolver:
         """The assumptions under which a resource with ``Condition: name`` exists (() when always).
 
         ``IsNotDev`` with ``Environment`` in {dev, build, production} gives
-        ``(("parameter", "Environment"), frozenset({"build", "production"}))``.
+        ``(("parameter", "Environment"), OneOf({"build", "production"}))``.
         """
         if not isinstance(name, str) or name not in self.condition_defs:
             return ((("condition", name), True),)
@@ -261,10 +262,13 @@ class Resolver:
             return None
         out = []
         for k in keys:
-            values = choices[k]
-            if values == self._domain(k):
+            values, domain = choices[k], self._domain(k)
+            if values == domain:
                 continue  # every value allowed: no constraint
-            out.append((k, next(iter(values)) if len(values) == 1 else frozenset(values)))
+            if k[0] == "condition" or (domain is None and len(values) == 1):
+                out.append((k, next(iter(values))))
+            else:
+                out.append((k, OneOf(values, domain)))
         return tuple(out)
 
     def _domain(self, key) -> set | None:
@@ -312,22 +316,18 @@ def _product(parts: list[Value], build, origin: str) -> Value:
             assumptions = merge_assumptions(assumptions, c.assumptions)
             values.append(c.value)
         return Value([Case(build(values), origin, assumptions or ())])
-    total = 1
-    for p in parts:
-        total *= len(p.cases)
-    if total > MAX_CASES * 4:
-        return Value.unknown(f"more than {MAX_CASES} condition scenarios")
     out = []
-    for combo in itertools.product(*(p.cases for p in parts)):
-        assumptions = ()
-        for c in combo:
-            assumptions = merge_assumptions(assumptions, c.assumptions)
-            if assumptions is None:
-                break
-        if assumptions is None:
-            continue
-        # An unknown part leaves a marker inside the structure; the structure itself is known.
-        out.append(Case(build([c.value for c in combo]), origin, assumptions))
+    try:
+        # Parts that read the same parameter pair up: Or of four Equals on one parameter with five
+        # allowed values is five scenarios, not 625.
+        for combo in combinations(*parts, limit=MAX_CASES * 4):
+            assumptions = ()
+            for c in combo:
+                assumptions = merge_assumptions(assumptions, c.assumptions)
+            # An unknown part leaves a marker inside the structure; the structure itself is known.
+            out.append(Case(build([c.value for c in combo]), origin, assumptions))
+    except TooManyScenarios:
+        return Value.unknown(f"more than {MAX_CASES} condition scenarios")
     return Value(out)
 
 

@@ -8,8 +8,8 @@ mapping looked up with an unknown key. A case remembers the assumptions it was m
 picked by the same condition stay paired when a rule compares them.
 
 An assumption is ``((kind, name), choice)`` with kind "parameter", "mapping" or "condition". A choice may
-be a frozenset, "one of these": a resource that exists when ``Environment`` is build or production
-carries ``(("parameter", "Environment"), frozenset({"build", "production"}))``. A "condition" assumption
+be a :class:`OneOf`, "one of these": a resource that exists when ``Environment`` is build or production
+carries ``(("parameter", "Environment"), OneOf({"build", "production"}))``. A "condition" assumption
 is a free boolean, used only for a condition that no parameter decides (it reads ``AWS::Region``, or a
 parameter with no value); a condition decided by parameters is expressed by those parameters' values.
 """
@@ -114,25 +114,42 @@ class Case:
         return Case(self.value, self.origin, merged)
 
 
+class OneOf(frozenset):
+    """An assumption's choice "one of these values"; ``among`` is every value it could take, when known.
+
+    ``OneOf({"build", "production"}, among={"dev", "build", "production"})``: knowing ``among`` lets a
+    rule name the scenario outside it ("Environment = dev").
+    """
+
+    def __new__(cls, values, among=None):
+        choice = super().__new__(cls, values)
+        choice.among = frozenset(among) if among is not None else None
+        return choice
+
+    def __repr__(self):
+        return f"OneOf({sorted(map(repr, self))})"
+
+
 _CONFLICT = object()
 
 
 def _meet(a, b):
-    """The choices two assumptions on the same key both allow: a value, a frozenset, or _CONFLICT."""
+    """The choices two assumptions on the same key both allow: a value, a :class:`OneOf`, or _CONFLICT."""
     if a == b:
         return a
     if not isinstance(a, frozenset) and not isinstance(b, frozenset):
         return _CONFLICT
-    both = (a if isinstance(a, frozenset) else frozenset((a,))) & (b if isinstance(b, frozenset) else frozenset((b,)))
+    both = _as_set(a) & _as_set(b)
     if not both:
         return _CONFLICT
-    return next(iter(both)) if len(both) == 1 else both
+    among = getattr(a, "among", None) or getattr(b, "among", None)
+    return OneOf(both, among)
 
 
 def merge_assumptions(a: tuple, b: tuple) -> tuple | None:
     """Union of two assumption sets, or None when they contradict each other.
 
-    "One of" choices (frozensets) narrow each other: ``Environment in {build, production}`` and
+    :class:`OneOf` choices narrow each other: ``Environment in {build, production}`` and
     ``Environment = build`` give ``Environment = build``.
     """
     if not b:
@@ -307,15 +324,18 @@ def _carve(region: dict, covered: list):
         if any(k in region and _meet(region[k], choice) is _CONFLICT for k, choice in cover.items()):
             continue  # this cover never holds inside the region
         for key, choice in cover.items():
+            among = getattr(choice, "among", None)
             if key in region:
-                rest = set(_as_set(region[key])) - set(_as_set(choice))
+                rest = _as_set(region[key]) - _as_set(choice)
             elif isinstance(choice, bool):
                 rest = {not choice}
+            elif among is not None:
+                rest = among - choice
             else:
                 continue  # the other values of this parameter are not known here
             if rest:
                 narrowed = dict(region)
-                narrowed[key] = next(iter(rest)) if len(rest) == 1 else frozenset(rest)
+                narrowed[key] = next(iter(rest)) if isinstance(choice, bool) else OneOf(rest, among)
                 gap = _carve(narrowed, covered[i + 1:])
                 if gap is not None:
                     return gap
@@ -338,6 +358,9 @@ def scenario_text(cases) -> str:
     for (kind, name), choice in assumptions or ():
         if kind == "condition":
             parts.append(f"condition {name} is {'true' if choice else 'false'}")
+        elif isinstance(choice, frozenset) and len(choice) == 1:
+            (only,) = choice
+            parts.append(f"mapping row {name}.{only}" if kind == "mapping" else f"{kind} {name} = {display(only)}")
         elif isinstance(choice, frozenset):
             subject = f"mapping {name} row" if kind == "mapping" else f"{kind} {name}"
             parts.append(f"{subject} is one of {', '.join(sorted(display(c) for c in choice))}")

@@ -13,7 +13,7 @@ from linter.api import lint_text
 from linter.engine import find_rule
 from linter.load import parse
 from linter.resolve import Resolver
-from linter.values import (Case, TooManyScenarios, Value, combinations, merge_assumptions, scenario_text,
+from linter.values import (Case, OneOf, TooManyScenarios, Value, combinations, merge_assumptions, scenario_text,
                            worst_cases, as_number)
 
 ENVIRONMENTS = """
@@ -56,13 +56,13 @@ ENV = ("parameter", "Environment")
 
 def test_condition_cases_carry_the_parameter_values_that_decide_them():
     holds = {c.value: dict(c.assumptions) for c in resolver().condition_holds("IsNotDevLike")}
-    assert holds == {True: {ENV: frozenset({"build", "production"})}, False: {ENV: "dev"}}
+    assert holds == {True: {ENV: {"build", "production"}}, False: {ENV: "dev"}}
 
 
 def test_nested_condition_references_are_decided_by_the_parameter():
     r = resolver()
     assert r.existence("IsNotDev") == r.existence("IsNotDevLike") == ((ENV, frozenset({"build", "production"})),)
-    assert r.existence("IsDev") == ((ENV, "dev"),)
+    assert r.existence("IsDev") == ((ENV, {"dev"}),)
     # Or over every non-dev value: the same set as IsNotDev, reached another way.
     assert r.existence("ProdOrBuild") == r.existence("IsNotDev")
 
@@ -87,7 +87,7 @@ def test_condition_nothing_decides_is_one_free_boolean_everywhere():
 def test_and_of_parameter_and_free_boolean():
     r = resolver()
     exists = dict(r.existence("ProdInUsEast"))
-    assert exists == {ENV: "production", ("condition", "InUsEast"): True}
+    assert exists == {ENV: {"production"}, ("condition", "InUsEast"): True}
     assert scenario_text([Case(None, "", r.existence("ProdInUsEast"))]) == \
         "when condition InUsEast is true and parameter Environment = production"
 
@@ -113,9 +113,9 @@ def test_circular_condition_stays_unknown():
 
 def test_one_of_choices_narrow_and_contradict():
     build_or_prod = ((ENV, frozenset({"build", "production"})),)
-    assert merge_assumptions(build_or_prod, ((ENV, "build"),)) == ((ENV, "build"),)
+    assert merge_assumptions(build_or_prod, ((ENV, "build"),)) == ((ENV, {"build"}),)
     assert merge_assumptions(build_or_prod, ((ENV, "dev"),)) is None
-    assert merge_assumptions(build_or_prod, ((ENV, frozenset({"dev", "production"})),)) == ((ENV, "production"),)
+    assert merge_assumptions(build_or_prod, ((ENV, frozenset({"dev", "production"})),)) == ((ENV, {"production"}),)
     assert scenario_text([Case(None, "", build_or_prod)]) == "when parameter Environment is one of build, production"
 
 
@@ -276,8 +276,14 @@ def test_uncovered_scenario_narrows_one_of_choices():
 
     dlq = ((ENV, frozenset({"staging", "production"})),)
     alarm = ((ENV, "production"),)
-    assert uncovered_scenario([dlq], [alarm]) == ((ENV, "staging"),)
+    assert uncovered_scenario([dlq], [alarm]) == ((ENV, {"staging"}),)
     assert uncovered_scenario([dlq], [alarm, ((ENV, "staging"),)]) is None
     free = (("condition", "InUsEast"), True)
     assert uncovered_scenario([((ENV, "production"),)], [(free,)]) == (
         (("condition", "InUsEast"), False), (ENV, "production"))
+    # A resource that always exists, covered only in some environments: the others are named.
+    staging_up = ((ENV, OneOf({"staging", "production"}, among={"dev", "staging", "production"})),)
+    gap = uncovered_scenario([()], [staging_up])
+    assert gap == ((ENV, {"dev"}),) and scenario_text([Case(None, "", gap)]) == "when parameter Environment = dev"
+    # Without the parameter's values the gap cannot be named: no finding rather than a guess.
+    assert uncovered_scenario([()], [((ENV, frozenset({"staging"})),)]) is None
