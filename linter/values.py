@@ -312,19 +312,23 @@ def uncovered_scenario(scenarios, covered) -> tuple | None:
     """
     if any(not c for c in covered):
         return None
+    budget = [MAX_COMBINATIONS]  # many covers with many choices: give up (no gap named) rather than hang
     for scenario in scenarios:
-        gap = _carve(dict(scenario), [dict(c) for c in covered])
+        gap = _carve(dict(scenario), [dict(c) for c in covered], budget)
         if gap is not None:
             return tuple(sorted(gap.items(), key=lambda kv: kv[0]))
     return None
 
 
-def _carve(region: dict, covered: list):
+def _carve(region: dict, covered: list, budget: list):
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
     for i, cover in enumerate(covered):
         if any(k in region and _meet(region[k], choice) is _CONFLICT for k, choice in cover.items()):
             continue  # this cover never holds inside the region
         for key, choice in cover.items():
-            among = getattr(choice, "among", None)
+            among = getattr(choice, "among", None) or getattr(region.get(key), "among", None)
             if key in region:
                 rest = _as_set(region[key]) - _as_set(choice)
             elif isinstance(choice, bool):
@@ -336,7 +340,7 @@ def _carve(region: dict, covered: list):
             if rest:
                 narrowed = dict(region)
                 narrowed[key] = next(iter(rest)) if isinstance(choice, bool) else OneOf(rest, among)
-                gap = _carve(narrowed, covered[i + 1:])
+                gap = _carve(narrowed, covered[i + 1:], budget)
                 if gap is not None:
                     return gap
         return None
