@@ -175,7 +175,7 @@ class RuleContext:
         self._unjudged: set[int] = set()   # id() of subjects with a scenario that could not be judged
 
     # -- values
-    def cases(self, subject, *values, convert=None):
+    def cases(self, subject, *values, convert=None, worst=None):
         """Consistent combinations of the given values, each a tuple of known cases.
 
         Combinations that contain an unknown case are not yielded; the subject is recorded as not
@@ -185,8 +185,13 @@ class RuleContext:
         (``convert=(as_number, as_number, as_bool)``, ``None`` leaves that value as it is). A value that
         does not convert is reported as not evaluated too. ``ctx.all_judged(subject)`` says afterwards
         whether every combination was yielded.
+
+        More than :data:`linter.values.MAX_COMBINATIONS` scenarios are not judged one by one: the subject
+        is recorded as not evaluated ("too many scenarios (N)"), unless ``worst`` says, per value, which
+        end is worse for a monotone comparison (``min``, ``max`` or None): then only the worst cases of
+        each value are combined, e.g. ``worst=(min, max, max)`` for visibility, timeout and window.
         """
-        from .values import Case, Value, combinations
+        from .values import Case, TooManyScenarios, Value, combinations
 
         if isinstance(convert, (tuple, list)):
             if len(convert) != len(values):
@@ -197,7 +202,11 @@ class RuleContext:
         # A link (or list entry) that exists only under a condition pairs its values with that condition.
         scenario = getattr(subject, "assumptions", ())
         extra = (Value.known(None, "", scenario),) if scenario else ()
-        for combo in combinations(*values, *extra):
+        try:
+            combos = list(combinations(*values, *extra))
+        except TooManyScenarios as too_many:
+            combos = self._worst_combinations(subject, values, extra, convert, worst, too_many)
+        for combo in combos:
             combo = combo[:len(values)] if extra else combo
             unknown = next((c for c in combo if not c.known), None)
             if unknown is not None:
@@ -232,6 +241,24 @@ class RuleContext:
         string: the reason it cannot tell. See :class:`Coverage` for the answer.
         """
         return compute_coverage(self.graph, subject, providers)
+
+    def _worst_combinations(self, subject, values, extra, convert, worst, too_many) -> list:
+        """The combinations of each value's worst cases, or [] with a not-evaluated record."""
+        from .values import TooManyScenarios, as_number, combinations, worst_cases
+
+        if worst is not None:
+            converters = convert if isinstance(convert, (tuple, list)) else [convert] * len(values)
+            reduced = [worst_cases(v, end, number or as_number) if end else v
+                       for v, end, number in zip(values, worst, converters)]
+            try:
+                # Empty when the worst cases contradict each other: their scenario cannot happen.
+                combos = list(combinations(*reduced, *extra))
+            except TooManyScenarios:
+                combos = []
+            if combos:
+                return combos
+        self.not_evaluated(subject, str(too_many))
+        return []
 
     def not_evaluated(self, subject, reason: str) -> None:
         self._unjudged.add(id(subject))
@@ -328,7 +355,8 @@ def compute_coverage(graph, subject, providers) -> Coverage:
     for sets in (needed, seen):
         for assumptions in sets:
             for key, choice in assumptions:
-                keys.setdefault(key, set()).add(choice)
+                # A "one of" choice stands for its values: scenarios are made of single values.
+                keys.setdefault(key, set()).update(_atoms(choice))
     domains = {k: ({True, False} if k[0] == "condition" else v) for k, v in keys.items()}
     total = 1
     for d in domains.values():
@@ -342,12 +370,12 @@ def compute_coverage(graph, subject, providers) -> Coverage:
 
     def possible(scenario) -> bool:
         # A condition the chosen parameters decide the other way makes the scenario impossible.
-        return not any(all(scenario.get(k) == v for k, v in given) and scenario.get(key) != value
+        return not any(all(_matches(scenario.get(k), v) for k, v in given) and scenario.get(key) != value
                        for given, key, value in implied)
 
     def state(scenario):
         """None when covered or not needed; else the reason it is open ("" when plainly uncovered)."""
-        holds = lambda a: all(scenario.get(k) == v for k, v in a)  # noqa: E731
+        holds = lambda a: all(_matches(scenario.get(k), v) for k, v in a)  # noqa: E731
         if not any(holds(a) for a in needed) or any(holds(a) for a, _p in covered):
             return None
         return next((r for a, r in unknown if holds(a)), None) or unseen or ""
@@ -380,6 +408,22 @@ def compute_coverage(graph, subject, providers) -> Coverage:
     if open_reason:
         return Coverage(False, unknown=open_reason, covering=covering)
     return Coverage(True, covering=covering)
+
+
+def _atoms(choice) -> set:
+    """The single values a scenario choice stands for: a "one of" choice, all of its parameter's values."""
+    from .values import OneOf
+
+    if isinstance(choice, OneOf):
+        return set(choice) | set(getattr(choice, "among", None) or ())
+    return {choice}
+
+
+def _matches(value, choice) -> bool:
+    """Whether a scenario's single value satisfies a choice (a value, or "one of" a set of values)."""
+    from .values import OneOf
+
+    return value in choice if isinstance(choice, OneOf) else value == choice
 
 
 def _implications(graph, keys) -> list:
