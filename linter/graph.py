@@ -95,6 +95,9 @@ class Resource:
                 out.append(Case(dv[0], dv[1], assumptions) if dv else Case(None, "not set", assumptions))
             elif resolved:
                 out.append(Case(node, origin, assumptions))
+            elif node is None:
+                # ``Key:`` with nothing after it: CloudFormation rejects it; neither a value nor the default.
+                out.append(Case(Unknown(f"{path} is empty (null) in the template"), "", assumptions))
             else:
                 for c in resolver.resolve(node, origin):
                     merged = c.with_assumptions(assumptions)
