@@ -1,7 +1,7 @@
 """The command line: ``check``, ``rules``, ``explain``.
 
-Exit codes: 0 nothing at or above the severity threshold; 1 findings; 2 usage error, a path that does not
-exist, or no template could be read at all.
+Exit codes (decided in :func:`exit_code`): 0 nothing at or above the severity threshold; 1 findings; 2 an
+internal error (CFN999), a usage error, a path that does not exist, or no template could be read at all.
 """
 from __future__ import annotations
 
@@ -147,7 +147,10 @@ def check(paths, parameter_pairs, parameter_file, report):
     parameters = dict(config.parameters)
     parameters.update(load_parameter_file(parameter_file) if parameter_file else {})
     parameters.update(parse_parameter_pairs(parameter_pairs))
-    files, missing = collect_paths(paths)
+    notes: list[str] = []
+    files, missing = collect_paths(paths, notes)
+    for note in notes:
+        click.echo(f"cfn-arch-lint: {note}", err=True)
     for path in missing:
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
@@ -176,7 +179,8 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
     Shared by ``check`` and ``audit`` so both honour the same options and formats. In order: config
     ``severity-overrides`` and ``per-path-ignores``, template suppressions (Metadata, comments), the baseline
     (``write_baseline`` records every finding still standing, then ``baseline`` hides them), the severity
-    threshold (``severity``, else the config's, else info). ``config`` is a :class:`linter.config.Config`
+    threshold (``severity``, else the config's, else info). Internal errors (CFN999) skip all of these.
+    ``config`` is a :class:`linter.config.Config`
     (see :func:`load_settings`); None means no config. Raises :class:`UserError` for a bad baseline file.
     """
     from . import suppress
@@ -184,6 +188,7 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
     from .report import Report, render
 
     threshold_name = severity or (config.severity if config is not None else None) or "info"
+    held_out = suppress.hold_out_unfilterable(results)  # CFN999 skips every filter below
     if config is not None:
         from .config import severity_overrides
 
@@ -216,6 +221,7 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
                        f"{entry.get('path', '?')} ({', '.join(entry.get('logicalIds') or []) or 'no resource'}) "
                        "matches no finding any more; rewrite the baseline with --write-baseline", err=True)
 
+    suppress.put_back(results, held_out)
     for result in results:
         for error in result.errors:
             click.echo(f"cfn-arch-lint: {error}", err=True)
@@ -248,6 +254,21 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
         from .report.text_report import summary
 
         click.echo(summary(report), err=True)
+    return exit_code(results, shown, missing=missing)
+
+
+def exit_code(results, shown, *, missing=()) -> int:
+    """The exit code of a run, decided here and nowhere else.
+
+    2 when any file has an internal error (CFN999): a check did not run, so the run cannot pass, whatever
+    options that relax the exit code say (they must be applied after this test). 2 also when a path is
+    missing or no file could be read; 1 when findings are shown; else 0.
+    ``exit_code(results, shown_findings, missing=[])`` → 0, 1 or 2
+    """
+    from .engine import is_internal_error
+
+    if any(is_internal_error(f) for r in results for f in r.findings):
+        return EXIT_USAGE
     readable = [r for r in results if r.status in ("linted", "skipped")]
     if missing or (results and not readable):
         return EXIT_USAGE
@@ -259,7 +280,7 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
               show_default=True, help="markdown writes the full rule reference (docs/rules.md is made this way).")
 def list_rules(fmt):
     """List every rule: code, name, default severity and what it checks."""
-    from .engine import PARSE_RULE, all_rules
+    from .engine import ENGINE_RULES, all_rules
 
     rules = all_rules()
     if fmt == "json":
@@ -267,7 +288,7 @@ def list_rules(fmt):
                                 "summary": r.summary, "options": r.options} for r in rules], indent=2))
         return
     if fmt == "markdown":
-        click.echo(rules_markdown(rules + [PARSE_RULE]), nl=False)
+        click.echo(rules_markdown(rules + list(ENGINE_RULES)), nl=False)
         return
     width = max((len(r.name) for r in rules), default=10)
     for r in rules:
