@@ -58,6 +58,8 @@ def structure_findings(template: dict, path: str) -> list[Finding]:
     for logical_id, body in (resources.items() if isinstance(resources, dict) else ()):
         lid = str(logical_id)
         where = f"Resources/{lid}"
+        if lid.startswith("Fn::"):
+            continue  # Fn::ForEach (AWS::LanguageExtensions) or Fn::Transform: a transform expands it
         if not isinstance(body, dict):
             add(f"resource {lid} must be a mapping with Type and Properties, not {_kind(body)}; it is not checked",
                 resources, logical_id, lid, where)

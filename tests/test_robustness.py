@@ -397,6 +397,19 @@ def test_resource_that_is_not_a_mapping_is_cfn001():
         "it is not checked"]
 
 
+def test_a_for_each_loop_among_the_resources_is_not_cfn001():
+    text = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - [Jobs, Mail]
+    - ${Name}Queue:
+        Type: AWS::SQS::Queue
+"""
+    assert "CFN001" not in codes(lint(text))
+
+
 def test_empty_properties_are_accepted():
     text = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n'
     assert codes(lint(text)) == []
