@@ -105,7 +105,8 @@ def internal_error_finding(path: str, stage: str, exc: BaseException) -> Finding
 
     ``internal_error_finding("t.yaml", "rule SQS001 (sqs-visibility-timeout-vs-lambda)", exc)``
     """
-    text = str(exc)
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 300 else text[:297] + "..."  # an exception may carry a whole template value
     detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     return Finding(INTERNAL_CODE, INTERNAL_NAME, Severity.ERROR,
                    f"internal error while checking {stage}: {detail}; please report it",
