@@ -89,7 +89,7 @@ def _kind(value) -> str:
         return f"the number {value}"
     if isinstance(value, str):
         return f"the string {value!r}" if len(value) <= 40 else "a string"
-    return "empty (null)" if value is None else type(value).__name__
+    return "null" if value is None else type(value).__name__
 
 
 def read_text(text: str, path: str):

@@ -390,11 +390,11 @@ def test_resource_without_a_string_type_is_cfn001(body, message, line):
     assert [(f.code, f.message, f.location.line) for f in result.findings] == [("CFN001", message, line)]
 
 
-def test_resource_that_is_not_a_mapping_is_cfn001():
-    result = lint('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Jobs: AWS::SQS::Queue\n' + WORKER)
+@pytest.mark.parametrize("body, what", [("AWS::SQS::Queue", "the string 'AWS::SQS::Queue'"), ("", "null")])
+def test_resource_that_is_not_a_mapping_is_cfn001(body, what):
+    result = lint(f'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Jobs: {body}\n' + WORKER)
     assert [f.message for f in result.findings] == [
-        "resource Jobs must be a mapping with Type and Properties, not the string 'AWS::SQS::Queue'; "
-        "it is not checked"]
+        f"resource Jobs must be a mapping with Type and Properties, not {what}; it is not checked"]
 
 
 def test_a_for_each_loop_among_the_resources_is_not_cfn001():
