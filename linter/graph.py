@@ -111,6 +111,9 @@ class Resource:
                                 assumptions))
             elif resolved:
                 out.append(Case(node, origin, assumptions))
+            elif node is None:
+                # ``Key:`` with nothing after it: CloudFormation rejects it; neither a value nor the default.
+                out.append(Case(Unknown(f"{path} is empty (null) in the template"), "", assumptions))
             else:
                 for c in resolver.resolve(node, origin):
                     merged = c.with_assumptions(assumptions)
