@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC
 from .graph import Dangling, Graph, Resource
+from .langext import expand_transforms
 from .resolve import Resolver
 from .sam import expand
 from .values import Case, Unknown, merge_assumptions
@@ -23,10 +24,11 @@ ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId"
 
 def build_graph(path: str, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
                 parameter_source: str = "given on the command line") -> Graph:
+    template, unseen = expand_transforms(template, Resolver(template, parameters, pseudo, parameter_source))
     resolver = Resolver(template, parameters, pseudo, parameter_source)
     resources = expand(template)
     resolver.add_resource_ids(r.logical_id for r in resources)
-    graph = Graph(path, template, resolver)
+    graph = Graph(path, template, resolver, unseen=unseen)
     for resource in resources:
         if resource.condition and _never_created(resolver, resource.condition):
             continue

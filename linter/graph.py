@@ -251,6 +251,7 @@ class Graph:
     _edges: list[Edge] = field(default_factory=list)
     dangling: list[Dangling] = field(default_factory=list)
     _names: dict | None = None
+    unseen: str | None = None   # why resources may exist that the template does not show (linter.langext)
 
     def add(self, resource: Resource) -> Resource:
         resource.graph = self
