@@ -203,28 +203,29 @@ class _Expander:
 
     def section(self, node: dict, section: str):
         """A section with its loops expanded; a loop over an unknown collection generates nothing."""
-        return self.mapping(node, section, top=True)
+        return self.mapping(node, section, 0)
 
-    def value(self, node, section: str):
+    def value(self, node, section: str, depth: int):
         if isinstance(node, dict):
-            return self.mapping(node, section, top=False)
+            return self.mapping(node, section, depth)
         if isinstance(node, list):
             out = _sequence_like(node)
-            out.extend(self.value(v, section) for v in node)
+            out.extend(self.value(v, section, depth + 1) for v in node)
             return out
         return node
 
-    def mapping(self, node: dict, section: str, top: bool):
+    def mapping(self, node: dict, section: str, depth: int):
+        """``node`` with its loops expanded. ``depth`` 0 is the section, 1 a resource body, 2+ inside one."""
         out = Mapping(getattr(node, "line", 0), getattr(node, "column", 0))
         for key, value in node.items():
             if not (isinstance(key, str) and key.startswith(FOR_EACH)):
-                out[key] = self.value(value, section)
+                out[key] = self.value(value, section, depth + 1)
                 _copy_position(node, out, key)
                 continue
-            generated = self.loop(node, key, section)
+            generated = self.loop(node, key, section, depth)
             if isinstance(generated, Unknown):
-                if section == "Resources" and top:
-                    self.unseen.append(generated.reason)
+                if section == "Resources" and depth <= 1:
+                    self.unseen.append(generated.reason)   # resources, or a resource's shape, we cannot see
                 elif section == "Resources":
                     # Inside a resource: the keys the loop writes are unknown, so the whole mapping is.
                     return _unknown_mapping(node, generated.reason)
@@ -237,7 +238,7 @@ class _Expander:
                 out.value_pos[new_key] = where[1]
         return out
 
-    def loop(self, holder: dict, key: str, section: str):
+    def loop(self, holder: dict, key: str, section: str, depth: int):
         """{generated key: (value, (key position, value position))}, or Unknown with the reason."""
         line = _line_of(holder, key)
         name = key[len(FOR_EACH):]
@@ -251,10 +252,10 @@ class _Expander:
             return Unknown(f"{key}{_at_line(line)} loops over a collection this tool cannot know: {items.reason}")
         out = {}
         for item in items:
-            expanded = self.mapping(_substitute(fragment, identifier, item), section, top=False)
-            if isinstance(expanded, Unknown) or (len(expanded) == 1 and isinstance(expanded.get(TRANSFORM), Unknown)):
-                reason = expanded[TRANSFORM].reason if isinstance(expanded, dict) else expanded.reason
-                return Unknown(reason)
+            # The fragment's keys join the holder's, so the fragment sits at the holder's depth.
+            expanded = self.mapping(_substitute(fragment, identifier, item), section, depth)
+            if len(expanded) == 1 and isinstance(expanded.get(TRANSFORM), Unknown):
+                return expanded[TRANSFORM]
             for new_key, new_value in expanded.items():
                 out.setdefault(new_key, (new_value, (expanded.pos(new_key), expanded.value_pos.get(new_key, (0, 0)))))
             self.generated += len(expanded)

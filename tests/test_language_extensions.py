@@ -365,3 +365,51 @@ def test_corpus_language_extension_templates_expand_completely():
             assert not left, path
             seen += 1
     assert seen >= 10
+
+
+def test_a_runaway_nest_of_loops_stops_and_is_unseen():
+    items = "[" + ", ".join(f"i{n}" for n in range(30)) + "]"
+    text = f"""\
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::A:
+    - A
+    - {items}
+    - Fn::ForEach::B:
+        - B
+        - {items}
+        - Fn::ForEach::C:
+            - C
+            - {items}
+            - "Q${{A}}${{B}}${{C}}": {{Type: AWS::SQS::Queue}}
+"""
+    graph = graph_of(text)
+    assert "generates more than 10,000 entries" in graph.unseen
+
+
+def test_an_unknown_loop_in_a_resource_body_hides_that_resource():
+    text = """\
+Transform: AWS::LanguageExtensions
+Parameters:
+  Attributes: {Type: CommaDelimitedList}
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Fn::ForEach::Attributes:
+      - Attribute
+      - !Ref Attributes
+      - ${Attribute}: Retain
+"""
+    assert "Fn::ForEach::Attributes at line 7" in graph_of(text).unseen
+
+
+PENDING = sorted((pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "pending").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", PENDING, ids=[p.name for p in PENDING])
+def test_pending_absence_fixtures_are_unseen(path: pathlib.Path):
+    """Fixtures that wait for their rule to read Graph.unseen: each must at least hide something."""
+    text = path.read_text(encoding="utf-8")
+    result = lint_text(text, str(path))
+    assert result.status == "linted" and not result.errors
+    assert graph_of(text).unseen
