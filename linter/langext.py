@@ -23,6 +23,7 @@ resources standing.
 """
 from __future__ import annotations
 
+import json
 import re
 
 from .load import Mapping, Sequence
@@ -99,13 +100,13 @@ def _at_line(line: int) -> str:
 
 
 def _unseen_transform(template: dict) -> str | None:
+    where = _at_line(_line_of(template, "Transform"))
     for name in declared_transforms(template):
         if name == INCLUDE:
-            return (f"the template's Transform includes a snippet with AWS::Include{_at_line(_line_of(template, 'Transform'))}, "
+            return (f"the template's Transform includes a snippet with AWS::Include{where}, "
                     "whose content this tool cannot see")
         if name not in HANDLED_TRANSFORMS:
-            return (f"the template uses the macro transform {name}{_at_line(_line_of(template, 'Transform'))}, "
-                    "whose output this tool cannot see")
+            return f"the template uses the macro transform {name}{where}, whose output this tool cannot see"
     return None
 
 
@@ -139,6 +140,8 @@ def _hide_included_properties(resources: dict) -> dict:
     """A mapping inside a resource that merges in a snippet (``Fn::Transform`` beside other keys) becomes
     unknown as a whole: any of its keys may come from the snippet. A resource-level ``Fn::Transform``
     makes the resource's properties unknown."""
+    if not _mentions_transform(resources):
+        return resources
     out = None
     for logical_id, body in resources.items():
         if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
@@ -151,7 +154,7 @@ def _hide_included_properties(resources: dict) -> dict:
             _copy_position(body, new_body, TRANSFORM, "Properties")
         else:
             props = body.get("Properties")
-            new_props = _hide_in(props) if isinstance(props, dict) else props
+            new_props = _hide_in(props) if isinstance(props, dict) and _merges_snippet(props) else props
             if new_props is props:
                 continue
             new_body = _shallow_copy(body)
@@ -160,6 +163,28 @@ def _hide_included_properties(resources: dict) -> dict:
             out = _shallow_copy(resources)
         out[logical_id] = new_body
     return resources if out is None else out
+
+
+def _mentions_transform(node) -> bool:
+    """A quick test (the JSON encoder is C) that spares most templates the walk below."""
+    try:
+        return json.dumps(TRANSFORM) in json.dumps(node, default=str, check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return True
+
+
+def _merges_snippet(node) -> bool:
+    """Whether some mapping under ``node`` has ``Fn::Transform`` beside other keys (a quick scan)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if TRANSFORM in current and len(current) > 1:
+                return True
+            stack.extend(v for v in current.values() if isinstance(v, (dict, list)))
+        else:
+            stack.extend(v for v in current if isinstance(v, (dict, list)))
+    return False
 
 
 def _hide_in(node):
