@@ -407,9 +407,13 @@ PENDING = sorted((pathlib.Path(__file__).resolve().parent.parent / "fixtures" / 
 
 
 @pytest.mark.parametrize("path", PENDING, ids=[p.name for p in PENDING])
-def test_pending_absence_fixtures_are_unseen(path: pathlib.Path):
-    """Fixtures that wait for their rule to read Graph.unseen: each must at least hide something."""
+def test_pending_fixtures_lint_and_hide_what_they_say(path: pathlib.Path):
+    """Fixtures written in the format of the newer fixture reader, for SQS002 reading Graph.unseen: until they
+    move to fixtures/rules/, each must lint cleanly, and a not-evaluated one must hide something."""
     text = path.read_text(encoding="utf-8")
     result = lint_text(text, str(path))
     assert result.status == "linted" and not result.errors
-    assert graph_of(text).unseen
+    if "not-evaluated" in path.name:
+        assert graph_of(text).unseen
+    else:
+        assert graph_of(text).unseen is None
