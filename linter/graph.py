@@ -432,6 +432,7 @@ class Graph:
     _by_kind: dict[str, list[Edge]] = field(default_factory=dict)   # kind → its edges, filled by link
     dangling: list[Dangling] = field(default_factory=list)
     _names: dict | None = None
+    unseen: str | None = None   # why resources may exist that the template does not show (linter.langext)
 
     def add(self, resource: Resource) -> Resource:
         resource.graph = self
