@@ -1,7 +1,7 @@
 """The public model rules are written against: one import for everything a rule needs."""
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
 from .engine import RuleContext, rule  # noqa: F401
-from .graph import Edge, Graph, Resource  # noqa: F401
+from .graph import Arn, Edge, Graph, Resource, parse_arn  # noqa: F401
 from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_list, as_number, as_text,  # noqa: F401
                      combinations, display, is_ref, is_symbolic, scenario_of, scenario_text, uncovered_scenario)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
@@ -20,3 +20,6 @@ from .graph import Entry  # noqa: F401,E402
 
 # The catalogue's "in production" convention (linter/environment.py).
 from .environment import is_production_text, production  # noqa: F401,E402
+
+# Strings only partly known until deploy time, judged on their written parts (linter/text.py).
+from .text import as_name, fully_literal, literal_parts  # noqa: F401,E402
