@@ -61,6 +61,15 @@ class Statement:
     def label(self) -> str:
         return f"statement {self.sid or self.index + 1}"
 
+    def written(self, element: str) -> list[str]:
+        """The entries of an element (``"actions"``, ``"resources"``, …) written as text in the template
+        (references inside kept as tokens); entries that did not resolve are left out."""
+        return [e for e in (getattr(self, element) or ()) if isinstance(e, str)]
+
+    def services(self) -> list[str]:
+        """The service principals (``lambda.amazonaws.com``) the statement names."""
+        return [v for kind, v in (self.principals or ()) if kind == "Service" and isinstance(v, str)]
+
 
 def _document(document):
     """The document as a dict, or an Unknown saying why it is not one."""
