@@ -8,7 +8,7 @@ from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kind
 # -- policy documents, role and resource permissions, networking (three-valued: linter.tri.Verdict)
 from .tri import Verdict, across_cases, all_of, any_of  # noqa: F401,E402
 from .policy import (Statement, allows, function_role, lambda_permissions, permission_allows,  # noqa: F401,E402
-                     resource_policies, role_allows, role_documents, services_used, statements)
+                     resource_policies, role_allows, role_documents, services_used, statements, trusts_service)
 from .network import (EGRESS_ONLY, ELSEWHERE, ISOLATED, PRIVATE_NAT, PUBLIC, UNKNOWN, Member, SubnetClass,  # noqa: F401,E402
                       egress_allows, endpoint_services, ingress_allows, security_groups_of, single_zone_scenario,
                       subnet_class, subnet_zone, subnets_of)
