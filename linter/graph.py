@@ -143,6 +143,24 @@ class Resource:
             return Value.known(None, "not set")
         return Value(Case(v, o, a) for v, o, a in make(self))
 
+    def gather(self, path: str, field: str) -> Value:
+        """``field`` of every item of the list ``path``, as one list per scenario.
+
+        ``lb.gather("SubnetMappings", "SubnetId")`` → ``[subnet-a, subnet-b]`` (with each item's scenario
+        kept), for rules that read a list of records the way they read a plain list.
+        """
+        from .values import combinations
+
+        parts = [entry.get(field, default=False) for entry in self.entries(path)]
+        cases = []
+        for combo in combinations(*parts):
+            assumptions: tuple | None = ()
+            for case in combo:
+                assumptions = _merge(assumptions, case.assumptions)
+            if assumptions is not None:
+                cases.append(Case([c.value for c in combo], f"{path}[].{field}", assumptions))
+        return Value(cases)
+
     def entries(self, path: str) -> list["Entry"]:
         """The items of a list property as positioned :class:`Entry` objects, in order.
 
