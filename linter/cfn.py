@@ -38,6 +38,11 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::EC2::NatGateway", "ConnectivityType"): ("public", "the NAT gateway default"),
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
+    # LAM012 lambda-quota-ranges, SFN001 sfn-express-constraints
+    ("AWS::Lambda::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
+    ("AWS::Serverless::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
+    ("AWS::StepFunctions::StateMachine", "StateMachineType"): ("STANDARD", "the Step Functions default"),
+    ("AWS::Serverless::StateMachine", "Type"): ("STANDARD", "the Step Functions default"),
 }
 
 # Attributes that name a resource by its physical name rather than its ARN.

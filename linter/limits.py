@@ -51,3 +51,59 @@ def range_findings(ctx, resource, limits, *, noun: str, consequence: str, check:
 
 def _number(x) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def known_size(node) -> tuple[int, list[str], bool]:
+    """UTF-8 bytes of the text in a resolved structure (mapping keys and values, list items, scalars).
+
+    Returns ``(bytes, unresolved, exact)``. What is known only at deploy time adds nothing: a reference to
+    a resource or pseudo parameter (alone or inside a string) counts for its literal part only, and an
+    unresolved part is listed by its reason. The size is therefore a lower bound; ``exact`` says nothing
+    was skipped. Example: ``known_size({"TABLE": "orders"})`` is ``(11, [], True)``.
+    """
+    from .values import TOKEN, ResourceRef, Unknown, display, is_symbolic
+
+    if isinstance(node, Unknown):
+        return 0, [node.reason], False
+    if isinstance(node, ResourceRef):
+        return 0, [], False
+    if isinstance(node, (dict, list)):
+        total, unknown, exact = 0, [], True
+        for key, value in (node.items() if isinstance(node, dict) else enumerate(node)):
+            size, reasons, whole = known_size(value)
+            total += size + (len(str(key).encode()) if isinstance(node, dict) else 0)
+            unknown += reasons
+            exact = exact and whole
+        return total, unknown, exact
+    if node is None:
+        return 0, [], True
+    if isinstance(node, str):
+        return len(TOKEN.sub("", node).encode()), [], not is_symbolic(node)
+    return len(display(node).encode()), [], True
+
+
+def entries(node) -> list | None:
+    """The items of a resolved list (unresolved items included), or None when it is not a list."""
+    return list(node) if isinstance(node, list) else None
+
+
+def fields(node) -> dict | None:
+    """The keys and values of a resolved mapping (unresolved values included), or None when it is not one."""
+    return dict(node) if isinstance(node, dict) else None
+
+
+def is_literal(node) -> bool:
+    """True for a string or number written out in the template: no reference, token or unresolved part.
+
+    ``is_literal("hunter2")`` is True; ``is_literal("${Db.Endpoint.Address}:5432")`` (a token) is False.
+    """
+    from .values import is_symbolic
+
+    return isinstance(node, (str, int, float)) and not isinstance(node, bool) and not is_symbolic(node)
+
+
+def is_unresolved(node) -> bool:
+    """True when a resolved item is a placeholder for a value known only at deploy time."""
+    from .values import Unknown
+
+    return isinstance(node, Unknown)

@@ -5,4 +5,5 @@ from .graph import Edge, Graph, Resource  # noqa: F401
 from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_number, combinations, display,  # noqa: F401
                      is_symbolic, scenario_text)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
-from .limits import Limit, outside, range_findings  # noqa: F401  (quota range checks)
+from .limits import (Limit, entries, fields, is_literal, is_unresolved, known_size, outside,  # noqa: F401
+                     range_findings)  # quota range checks and the insides of resolved structures
