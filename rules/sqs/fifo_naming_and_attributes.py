@@ -15,7 +15,7 @@ NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9_-]+(\.fifo)?$")
 @rule("SQS009", "fifo-naming-and-attributes", severity="error", tags=("correctness", "sqs", "sns"),
       catalogue="R101")
 def fifo_naming_and_attributes(graph, ctx):
-    """A FIFO queue or topic needs a `.fifo` name, and FIFO-only settings need a FIFO queue or topic.
+    """A FIFO queue or topic needs a .fifo name, and FIFO-only settings need a FIFO queue or topic.
 
     **What it checks.**
 
