@@ -102,8 +102,11 @@ def is_literal(node) -> bool:
     return isinstance(node, (str, int, float)) and not isinstance(node, bool) and not is_symbolic(node)
 
 
-def is_unresolved(node) -> bool:
-    """True when a resolved item is a placeholder for a value known only at deploy time."""
+def unresolved_reason(node) -> str | None:
+    """Why a resolved item is known only at deploy time, or None when it is resolved.
+
+    ``unresolved_reason(code["S3Key"])`` is ``"parameter CodeKey has no Default ..."`` for an unset parameter.
+    """
     from .values import Unknown
 
-    return isinstance(node, Unknown)
+    return node.reason if isinstance(node, Unknown) else None
