@@ -43,6 +43,17 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Serverless::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
     ("AWS::StepFunctions::StateMachine", "StateMachineType"): ("STANDARD", "the Step Functions default"),
     ("AWS::Serverless::StateMachine", "Type"): ("STANDARD", "the Step Functions default"),
+    # KIN003 firehose-buffering-and-backup: destinations that back up only failed records unless told otherwise
+    ("AWS::KinesisFirehose::DeliveryStream", "HttpEndpointDestinationConfiguration.S3BackupMode"):
+        ("FailedDataOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "SplunkDestinationConfiguration.S3BackupMode"):
+        ("FailedEventsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "ElasticsearchDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "AmazonopensearchserviceDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "AmazonOpenSearchServerlessDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
 }
 
 # Attributes that name a resource by its physical name rather than its ARN.
