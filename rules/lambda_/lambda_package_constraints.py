@@ -32,7 +32,9 @@ def lambda_package_constraints(graph, ctx):
       `Runtime` or `Layers` set on the function. Container images bring their own runtime and layers.
       Values that reach an image function from SAM `Globals` are left to SAM.
     - `zip-package` (error): a `.zip` package (`PackageType` absent or `Zip`) without `Runtime` or
-      `Handler` (the function's own, or SAM `Globals.Function`).
+      `Handler` (the function's own, or SAM `Globals.Function`). A SAM function in a template without
+      a `Transform` or without a `Globals` section is not evaluated: projects that assemble their
+      template from several files keep the Globals elsewhere.
     - `inline-size` (error): inline code (`Code.ZipFile`, SAM `InlineCode`) above 4 MB, the most
       CloudFormation zips for you. Long inline code is not flagged on length alone: the old
       4,096-character limit no longer applies.
@@ -109,9 +111,12 @@ def _sam_image_metadata(ctx, function) -> bool:
 
 
 def _zip(ctx, function):
-    if function.type == "AWS::Serverless::Function" and not ctx.graph.template.get("Transform"):
-        # A SAM fragment without the transform is merged into a larger template whose Globals are not here.
-        ctx.not_evaluated(function, "the template has no Transform, so SAM Globals may come from another file")
+    template = ctx.graph.template
+    if function.type == "AWS::Serverless::Function" and not (template.get("Transform") and template.get("Globals")):
+        # SAM projects split into several files merge them before the transform; the Globals that give
+        # the runtime and handler then live in another file.
+        ctx.not_evaluated(function, "the template has no Transform or no Globals section: the runtime and handler "
+                                    "may come from Globals in another file")
         return
     for prop in ("Runtime", "Handler"):
         for (value,) in ctx.cases(function, function.get(prop)):
