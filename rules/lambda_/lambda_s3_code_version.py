@@ -80,6 +80,8 @@ def _check(ctx, resource, location, prop, bucket_name, key_name, version_name, n
     # A key from a parameter is set by the release process; a key with a hash or version changes with it.
     if any("parameter" in c.origin for c in key_cases) or not is_literal(key) or CONTENT_ADDRESSED.search(str(key)):
         return
+    if not str(key).strip():
+        return  # an empty placeholder a deployment tool fills in (dotnet lambda deploy-serverless)
     shown_bucket = bucket if is_literal(bucket) else f"${{{bucket_name}}}"
     origin = key_cases[0].origin
     yield ctx.finding(
