@@ -63,6 +63,11 @@ def state_machine_definition(machine) -> Value:
             out.append(case)
             continue
         value = case.value
+        if isinstance(value, str) and not value.strip():
+            # Deployment tools (dotnet lambda, blueprints) fill an empty definition in from a separate file.
+            out.append(Case(Unknown("the definition string is empty: a deployment tool fills it in"), "",
+                            case.assumptions))
+            continue
         if isinstance(value, str):
             value = _parse(value)
         elif prop == "DefinitionString" and not isinstance(value, dict):
