@@ -17,8 +17,10 @@ NODE_BUILTINS = {
     "string_decoder", "sys", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi",
     "worker_threads", "zlib", "cfn-response"}
 PYTHON_IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w]*)[\w.]*\s+import\b|import\s+([A-Za-z_][\w., ]*))", re.M)
-NODE_IMPORT = re.compile(r"""(?:require\(\s*|\bfrom\s+|^\s*import\s+)['"]([^'"]+)['"]""", re.M)
-OLD_NODE_SDK = re.compile(r"^nodejs(\d+)\.x$")
+NODE_IMPORT = re.compile(r"""\brequire\(\s*['"]([^'"\s]+)['"]\s*\)"""
+                         r"""|^\s*(?:import\b[^'"\n]*?\bfrom\s+|import\s+|\}\s*from\s+)['"]([^'"\s]+)['"]""", re.M)
+MODULE_NAME = re.compile(r"^(@[\w.-]+/)?[\w.-]+(/[\w.-]+)*$")
+NODE_VERSION = re.compile(r"^nodejs(\d+)?")
 
 
 @rule("LAM013", "lambda-package-constraints", severity="error", tags=("correctness", "lambda"), catalogue="R84")
@@ -41,7 +43,7 @@ def lambda_package_constraints(graph, ctx):
     - `inline-dependencies` (warning): inline Python or Node.js code that imports a module the runtime
       does not provide (neither the standard library, nor the AWS SDK bundled with the runtime, nor
       CloudFormation's `cfnresponse`/`cfn-response`). Inline code is deployed alone, so the import fails
-      on the first invocation.
+      on the first invocation. A function with `Layers` is not evaluated: a layer may provide the module.
 
     Not checked: the size of a local `CodeUri` directory. Before `sam build` it holds the sources
     without their dependencies, so its size says nothing about the 50 MB zipped / 250 MB unzipped
@@ -144,7 +146,10 @@ def _inline(ctx, function):
                 "accepts: move the code to a CodeUri directory or an S3 object",
                 check="inline-size", at=path, cases=(code,))
         missing = _missing_modules(text, str(runtime.value or ""))
-        if missing:
+        if missing and function.has("Layers"):
+            ctx.not_evaluated(function, f"inline code imports {', '.join(missing)}, which a layer of the function "
+                                        "may provide")
+        elif missing:
             names = ", ".join(missing)
             yield ctx.finding(
                 function,
@@ -165,12 +170,12 @@ def _missing_modules(text: str, runtime: str) -> list[str]:
                 found += [part.strip().split(" ")[0].split(".")[0] for part in m.group(2).split(",")]
         return sorted({name for name in found if name and name not in PYTHON_PROVIDED})
     if runtime.startswith("nodejs"):
-        version = OLD_NODE_SDK.match(runtime)
-        sdk_v2 = bool(version) and int(version.group(1)) <= 16
+        version = NODE_VERSION.match(runtime).group(1)
+        sdk_v2 = version is None or int(version) <= 16   # Node.js 18 and later bundle only SDK v3
         missing = set()
         for m in NODE_IMPORT.finditer(text):
-            name = m.group(1)
-            if name.startswith((".", "/", "node:")):
+            name = m.group(1) or m.group(2)
+            if name.startswith((".", "/", "node:")) or not MODULE_NAME.match(name):
                 continue
             package = "/".join(name.split("/")[:2]) if name.startswith("@") else name.split("/")[0]
             if package in NODE_BUILTINS:
