@@ -85,7 +85,8 @@ def _environment_size(ctx, function):
             yield ctx.finding(
                 function,
                 f"environment variables of function {function.describe()} take {bound}{size} bytes "
-                f"(names and values{', ' + variables.origin if variables.origin else ''}), more than the 4096 bytes (4 KB) Lambda "
+                f"(names and values{', ' + variables.origin if variables.origin else ''}), more than the 4096 bytes "
+                "(4 KB) Lambda "
                 "allows: the stack fails to create or update the function; keep large values in SSM Parameter "
                 "Store or Secrets Manager and pass their names",
                 check="environment-size", at="Environment.Variables", cases=(variables,))

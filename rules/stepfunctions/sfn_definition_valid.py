@@ -119,8 +119,9 @@ def _state_checks(ctx, machine, definition, scope, name, state, seen_names):
             return
         yield ctx.finding(
             machine,
-            f"state {name} of state machine {machine.describe()} has Type {display(kind) if kind is not None else '(none)'}"
-            f", not one of {', '.join(STATE_TYPES)}: Step Functions rejects the definition",
+            f"state {name} of state machine {machine.describe()} has Type "
+            f"{display(kind) if kind is not None else '(none)'}, not one of {', '.join(STATE_TYPES)}: "
+            "Step Functions rejects the definition",
             check="state-type", at=state_path(machine, scope, name, "Type"), cases=(definition,))
         return
     has_next, ends = "Next" in body, body.get("End") in (True, "true", "True")
@@ -166,8 +167,9 @@ def _scope_checks(ctx, machine, definition, scope, holder):
     if start not in machine_states:
         yield ctx.finding(
             machine,
-            f"StartAt{where} of state machine {machine.describe()} is {display(start) if start is not None else 'missing'}"
-            f", which names no state{where}: Step Functions rejects the definition",
+            f"StartAt{where} of state machine {machine.describe()} is "
+            f"{display(start) if start is not None else 'missing'}, which names no state{where}: "
+            "Step Functions rejects the definition",
             check="start-at", at=_path(machine, scope[:-len("States")] + "StartAt"), cases=(definition,))
     unknown_edges = False
     graph_edges = {}
