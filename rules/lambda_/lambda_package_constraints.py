@@ -114,15 +114,17 @@ def _sam_image_metadata(ctx, function) -> bool:
 
 def _zip(ctx, function):
     template = ctx.graph.template
-    if function.type == "AWS::Serverless::Function" and not (template.get("Transform") and template.get("Globals")):
-        # SAM projects split into several files merge them before the transform; the Globals that give
-        # the runtime and handler then live in another file.
-        ctx.not_evaluated(function, "the template has no Transform or no Globals section: the runtime and handler "
-                                    "may come from Globals in another file")
-        return
+    # SAM projects split into several files merge them before the transform; the Globals that give the
+    # runtime and handler then live in another file.
+    fragment = function.type == "AWS::Serverless::Function" and not (template.get("Transform")
+                                                                      and template.get("Globals"))
     for prop in ("Runtime", "Handler"):
         for (value,) in ctx.cases(function, function.get(prop)):
             if value.value not in (None, ""):
+                continue
+            if fragment:
+                ctx.not_evaluated(function, f"the function has no {prop} and the template has no Transform or no "
+                                            "Globals section: it may come from Globals in another file")
                 continue
             yield ctx.finding(
                 function,
