@@ -1,8 +1,9 @@
 """LAM013 lambda-package-constraints."""
+import ast
 import re
 import sys
 
-from linter.model import FUNCTION_TYPES, known_size, rule
+from linter.model import FUNCTION_TYPES, display, known_size, rule
 
 INLINE_BYTES = 4 * 1024 * 1024
 # Modules a function's runtime provides besides the language's own library. CloudFormation adds
@@ -16,7 +17,6 @@ NODE_BUILTINS = {
     "os", "path", "perf_hooks", "process", "punycode", "querystring", "readline", "repl", "stream",
     "string_decoder", "sys", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi",
     "worker_threads", "zlib", "cfn-response"}
-PYTHON_IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w]*)[\w.]*\s+import\b|import\s+([A-Za-z_][\w., ]*))", re.M)
 NODE_IMPORT = re.compile(r"""\brequire\(\s*['"]([^'"\s]+)['"]\s*\)"""
                          r"""|^\s*(?:import\b[^'"\n]*?\bfrom\s+|import\s+|\}\s*from\s+)['"]([^'"\s]+)['"]""", re.M)
 MODULE_NAME = re.compile(r"^(@[\w.-]+/)?[\w.-]+(/[\w.-]+)*$")
@@ -43,7 +43,9 @@ def lambda_package_constraints(graph, ctx):
     - `inline-dependencies` (warning): inline Python or Node.js code that imports a module the runtime
       does not provide (neither the standard library, nor the AWS SDK bundled with the runtime, nor
       CloudFormation's `cfnresponse`/`cfn-response`). Inline code is deployed alone, so the import fails
-      on the first invocation. A function with `Layers` is not evaluated: a layer may provide the module.
+      on the first invocation. Python code is parsed, so a script carried inside a string does not count;
+      code that does not parse, and a function with `Layers` (a layer may provide the module), are not
+      evaluated.
 
     Not checked: the size of a local `CodeUri` directory. Before `sam build` it holds the sources
     without their dependencies, so its size says nothing about the 50 MB zipped / 250 MB unzipped
@@ -148,7 +150,10 @@ def _inline(ctx, function):
                 "accepts: move the code to a CodeUri directory or an S3 object",
                 check="inline-size", at=path, cases=(code,))
         missing = _missing_modules(text, str(runtime.value or ""))
-        if missing and function.has("Layers"):
+        if missing is None:
+            ctx.not_evaluated(function, f"the inline code does not parse as {runtime.show()} code, so its imports "
+                                        "are not known")
+        elif missing and function.has("Layers"):
             ctx.not_evaluated(function, f"inline code imports {', '.join(missing)}, which a layer of the function "
                                         "may provide")
         elif missing:
@@ -162,15 +167,21 @@ def _inline(ctx, function):
                 severity="warning", check="inline-dependencies", at=path, cases=(code, runtime))
 
 
-def _missing_modules(text: str, runtime: str) -> list[str]:
+def _missing_modules(text: str, runtime: str) -> list[str] | None:
+    """Modules the code imports that the runtime lacks; None when the code does not parse."""
     if runtime.startswith("python"):
-        found = []
-        for m in PYTHON_IMPORT.finditer(text):
-            if m.group(1):
-                found.append(m.group(1))
-            else:
-                found += [part.strip().split(" ")[0].split(".")[0] for part in m.group(2).split(",")]
-        return sorted({name for name in found if name and name not in PYTHON_PROVIDED})
+        # Parse rather than search: code often carries other scripts inside string literals.
+        try:
+            tree = ast.parse(display(text))
+        except (SyntaxError, ValueError):
+            return None
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+        return sorted(found - PYTHON_PROVIDED)
     if runtime.startswith("nodejs"):
         version = NODE_VERSION.match(runtime).group(1)
         sdk_v2 = version is None or int(version) <= 16   # Node.js 18 and later bundle only SDK v3
