@@ -23,3 +23,7 @@ from .environment import is_production_text, production  # noqa: F401,E402
 
 # Strings only partly known until deploy time, judged on their written parts (linter/text.py).
 from .text import as_name, fully_literal, literal_parts  # noqa: F401,E402
+from .limits import (Limit, entries, fields, is_literal, known_size, outside, unresolved_reason,  # noqa: F401
+                     range_findings)  # quota range checks and the insides of resolved structures
+from .stepfunctions import (STATE_MACHINE_TYPES, asl_states, definition_property, parse_error,  # noqa: F401
+                            state_machine_definition, state_path, unused_substitutions)  # Step Functions definitions
