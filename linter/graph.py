@@ -5,12 +5,13 @@ Edge kinds (source → target):
 - ``consumes``     queue or stream → function that polls it (via the event source mapping)
 - ``dlq-of``       dead-letter target → what sends failures to it; ``role`` says how: ``redrive``,
                    ``lambda-dlq``, ``on-failure``, ``esm-on-failure``, ``eventbridge-target-dlq``,
-                   ``scheduler-target-dlq``, ``event-bus-dlq``, ``sns-subscription-redrive``
+                   ``scheduler-target-dlq``, ``event-bus-dlq``, ``sns-subscription-redrive``, ``pipe-dlq``
 - ``destination-of`` async success destination → function (``role`` ``on-success``)
 - ``alarms-on``    alarm → resource named by a metric dimension (``role`` is the metric name)
 - ``subscribes``   topic → subscribed queue or function (via the subscription)
 - ``notifies``     bucket → queue, topic or function of an S3 notification
-- ``invokes``      rule, schedule, API method or HTTP API integration → target
+- ``invokes``      rule, schedule, API method or HTTP API integration … → target; an edge into a function
+                   carries ``mode`` (``sync``, ``async``, ``poll``: catalogue §B), as do ``consumes`` edges
 - ``in-subnet``    function → subnet
 - ``sg-allows``    security group → security group whose ingress rules admit it (``role`` ``tcp/5432``)
 - ``routes-via``   subnet → route table (``association``); route table → gateway (``role`` the destination)
@@ -366,15 +367,39 @@ class Edge:
     role: str = ""
     at: str = ""          # property path on ``via`` (or on the source) where the link is written
     assumptions: tuple = ()
+    mode: str = ""        # how a function at the target is invoked: kinds.SYNC, ASYNC or POLL ("" otherwise)
+    # Properties the link owns, by name: (path on ``via``, (default, its origin) or None). An API event's
+    # ``TimeoutInMillis`` lives at ``Events.X.Properties.TimeoutInMillis`` of the function, a method's at
+    # ``Integration.TimeoutInMillis``; ``get("TimeoutInMillis")`` reads either, with the API's default.
+    # A Value stands for itself (a property that has no path, such as one inside an OpenAPI body).
+    properties: dict = field(default_factory=dict)
 
     def get(self, path: str) -> Value:
         """A property of the resource that makes the link (the event source mapping, the subscription)."""
         holder = self.via or self.source
+        if isinstance(self.properties.get(path), Value):
+            return self.properties[path]
+        if path in self.properties:
+            real, default = self.properties[path]
+            return _edge_property(holder.get(real, default=False), real, default)
         return holder.get(path)
 
     def use_text(self) -> str:
         """How a message names this use of the source: ``redrive target of queue Orders``."""
         return kinds.role_text(self.role, self.target.describe())
+
+
+def _edge_property(value: Value, path: str, default) -> Value:
+    """Cite the property by its path ("Integration.TimeoutInMillis, line 12"); the default when absent."""
+    out = []
+    for case in value:
+        if case.known and case.value is None and case.origin == "not set" and default is not None:
+            out.append(Case(default[0], default[1], case.assumptions))
+        elif case.origin.startswith("set on line "):
+            out.append(Case(case.value, f"{path}, line {case.origin[len('set on line '):]}", case.assumptions))
+        else:
+            out.append(case)
+    return Value(out)
 
 
 @dataclass
@@ -409,15 +434,27 @@ class Graph:
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type in types]
 
-    def link(self, kind, source, target, *, via=None, role="", at="", assumptions=()) -> Edge:
+    def link(self, kind, source, target, *, via=None, role="", at="", assumptions=(), mode="",
+             properties=None) -> Edge:
         # A link exists only when the resources that make it exist: add their Conditions.
         for resource in (source, target, via):
             if resource is not None and assumptions is not None:
                 assumptions = _merge(assumptions, resource.existence)
-        edge = Edge(kind, source, target, via, role, at, assumptions or ())
+        edge = Edge(kind, source, target, via, role, at, assumptions or (), mode=mode,
+                    properties=properties or {})
         self._edges.append(edge)
         self._by_kind.setdefault(kind, []).append(edge)
         return edge
+
+    def invokers(self, function: Resource) -> list[Edge]:
+        """Every edge that invokes ``function`` (``invokes`` and ``consumes``), each with its ``mode``.
+
+        ``all(e.mode == ASYNC for e in graph.invokers(fn))``: only async callers (catalogue §B). A caller the
+        graph cannot see (another stack, the console, an SDK) is not among them; one whose reference cannot be
+        followed is in ``dangling_links("invokes")`` / ``("consumes")``. ``mode`` is "" when it depends on a
+        value that cannot be resolved (an invocation type from an import).
+        """
+        return [e for e in self._edges if e.target is function and e.kind in ("invokes", "consumes")]
 
     def edges(self, kind: str, *, source_type=None, target_type=None, source=None, target=None) -> list[Edge]:
         """Edges of one kind (``kinds.CONSUMES`` …), optionally narrowed by the type or identity of either end.

@@ -17,3 +17,6 @@ from .network import (EGRESS_ONLY, ELSEWHERE, ISOLATED, PRIVATE_NAT, PUBLIC, UNK
 from .cfn import ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS  # noqa: F401,E402
 from .engine import Coverage  # noqa: F401,E402
 from .graph import Entry  # noqa: F401,E402
+
+# The catalogue's "in production" convention (linter/environment.py).
+from .environment import is_production_text, production  # noqa: F401,E402
