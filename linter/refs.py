@@ -1,8 +1,9 @@
 """Whether a list of references (ARNs, names, ``!GetAtt X.Arn``) names a resource of the graph."""
 from __future__ import annotations
 
+from .cfn import NAME_PROPERTY
 from .tri import Verdict
-from .values import Case, display
+from .values import TOKEN, Case, display, is_symbolic, token
 
 
 def list_names(graph, case: Case, resource) -> Verdict:
@@ -17,7 +18,7 @@ def list_names(graph, case: Case, resource) -> Verdict:
     unsure = None
     for item in items:
         found, reason = graph.follow(Case(item, case.origin, case.assumptions))
-        if found is resource:
+        if found is resource or _same_written_name(item, resource):
             return Verdict.true(f"{display(item)} names {resource.logical_id}")
         if found is None and "not a resource of this template" not in reason and unsure is None:
             unsure = reason
@@ -25,3 +26,21 @@ def list_names(graph, case: Case, resource) -> Verdict:
         return Verdict.unknown(unsure)
     return Verdict.false(f"none of {', '.join(display(i) for i in items) or 'the (empty) list'} names "
                          f"{resource.logical_id}")
+
+
+def _same_written_name(item, resource) -> bool:
+    """An ARN whose name part is written exactly like the resource's name, deploy-time parts included
+    (``arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-jobs`` and QueueName
+    ``${AWS::StackName}-jobs``): the same text gives the same name in any deployment."""
+    prop = NAME_PROPERTY.get(resource.type)
+    if prop is None or not isinstance(item, str) or not is_symbolic(item) or ":" not in item:
+        return False
+    # Split on the colons outside the tokens (a token such as ⟦AWS::StackName⟧ has colons of its own).
+    parts = TOKEN.split(item)
+    outside = parts[0::2]
+    if ":" not in "".join(outside):
+        return False
+    last = max(i for i in range(0, len(parts), 2) if ":" in parts[i])
+    name = parts[last].rsplit(":", 1)[1] + "".join(
+        part if i % 2 == 0 else token(part) for i, part in enumerate(parts[last + 1:], start=1))
+    return any(case.value == name for case in resource.get(prop, default=False) if isinstance(case.value, str))
