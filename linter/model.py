@@ -21,3 +21,4 @@ from .graph import Entry  # noqa: F401,E402
 # The catalogue's "in production" convention (linter/environment.py).
 from .environment import is_production_text, production  # noqa: F401,E402
 from .refs import list_names  # noqa: F401,E402
+from .sns import Subscription, subscriptions  # noqa: F401,E402
