@@ -22,3 +22,4 @@ from .graph import Entry  # noqa: F401,E402
 from .environment import is_production_text, production  # noqa: F401,E402
 from .refs import list_names  # noqa: F401,E402
 from .sns import Subscription, subscriptions  # noqa: F401,E402
+from .delivery import decide_source_conditions, delivery_policies, delivery_providers, delivery_verdict  # noqa: F401,E402

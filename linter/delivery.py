@@ -1,0 +1,122 @@
+"""May an AWS service deliver to a queue or topic of the template? Its resource policy, with the
+``aws:SourceArn`` / ``aws:SourceAccount`` conditions decided for the one source that delivers.
+
+:func:`linter.policy.allows` treats every conditional statement as unknown, because conditions are judged
+at request time. The usual delivery policy, though, is conditional on the source only
+(``ArnEquals: {aws:SourceArn: !Ref Topic}``), and for a delivery from a source of the template that
+condition can be decided: it names the source (the statement applies), another resource (it does not),
+or a value known only at deploy time (still unknown).
+"""
+from __future__ import annotations
+
+
+from .policy import allows, resource_policies
+from .tri import Verdict
+from .values import Case, Unknown, Value, is_symbolic, token
+
+_SOURCE_ARN = "aws:sourcearn"
+_SOURCE_ACCOUNT = ("aws:sourceaccount", "aws:sourceowner")
+_OPERATORS = {"arnequals", "arnlike", "stringequals", "stringlike"}
+
+
+def _operator(name: str) -> str | None:
+    base = name[:-len("IfExists")] if name.endswith("IfExists") else name
+    return base.lower() if base.lower() in _OPERATORS else None
+
+
+def _matches_source(graph, value, source) -> bool | None:
+    """Does one condition value name ``source``? None when it cannot be told."""
+    if isinstance(value, Unknown):
+        return None
+    if isinstance(value, str) and not is_symbolic(value):
+        resource_part = value.split(":", 5)[-1] if value.startswith("arn:") else value
+        if value == "*" or resource_part == "*":
+            return True
+    found, reason = graph.follow(Case(value, "", ()))
+    if found is not None:
+        return found is source
+    if isinstance(value, str) and not is_symbolic(value) and "not a resource of this template" in reason:
+        return False if "*" not in value and "?" not in value else None
+    return None
+
+
+def _matches_account(value) -> bool | None:
+    return True if value == token("AWS::AccountId") else None
+
+
+def _decide_condition(graph, condition, source) -> bool | None:
+    """True / False when every key of the condition is about the source and decides; else None."""
+    if not isinstance(condition, dict) or not condition:
+        return None
+    results = []
+    for operator, block in condition.items():
+        if not isinstance(operator, str) or _operator(operator) is None or not isinstance(block, dict):
+            return None
+        for key, values in block.items():
+            values = values if isinstance(values, list) else [values]
+            key = key.lower() if isinstance(key, str) else ""
+            if key == _SOURCE_ARN:
+                answers = [_matches_source(graph, v, source) for v in values]
+            elif key in _SOURCE_ACCOUNT:
+                answers = [_matches_account(v) for v in values]
+            else:
+                return None
+            results.append(True if True in answers else None if None in answers else False)
+    if False in results:
+        return False
+    return None if None in results else True
+
+
+def decide_source_conditions(graph, document, source):
+    """The document with each statement's source conditions decided for ``source``: a statement whose
+    condition names the source loses its Condition, one that names something else is dropped, any other
+    stays as it is (and :func:`~linter.policy.allows` answers unknown for it)."""
+    if not isinstance(document, dict) or source is None:
+        return document
+    raw = document.get("Statement")
+    if not isinstance(raw, (list, dict)):
+        return document
+    out = []
+    for st in raw if isinstance(raw, list) else [raw]:
+        if isinstance(st, dict) and "Condition" in st:
+            decided = _decide_condition(graph, st["Condition"], source)
+            if decided is False:
+                continue
+            if decided is True:
+                st = {k: v for k, v in st.items() if k != "Condition"}
+        out.append(st)
+    return {**document, "Statement": out}
+
+
+def delivery_verdict(graph, document, *, principal: str, action: str, resource, source=None) -> Verdict:
+    """``allows`` for one plain policy document, with the source conditions decided for ``source``."""
+    return allows(decide_source_conditions(graph, document, source), principal=principal, action=action,
+                  resource=resource)
+
+
+def delivery_providers(graph, target, *, principal: str, action: str, source=None) -> list:
+    """``(document, predicate)`` pairs for ``ctx.coverage``: the resource policies of ``target`` (a queue
+    or topic), each covering in the scenarios where it lets ``principal`` perform ``action`` on it for a
+    delivery from ``source``. Example::
+
+        coverage = ctx.coverage(edge, delivery_providers(graph, queue, principal="sns.amazonaws.com",
+                                                         action="sqs:SendMessage", source=topic))
+    """
+    def predicate(case):
+        verdict = delivery_verdict(graph, case.value, principal=principal, action=action, resource=target,
+                                   source=source)
+        return True if verdict.yes else False if verdict.no else verdict.reason
+
+    out = []
+    for _policy, document in resource_policies(graph, target):
+        if isinstance(document, Value):
+            # A policy present only in some scenarios gives None in the others: it does not cover there.
+            out.append((document, predicate))
+    return out
+
+
+def delivery_policies(graph, target) -> list:
+    """The policy resources that apply to ``target``, for messages (``related=``)."""
+    return [policy for policy, _doc in resource_policies(graph, target) if policy is not target]
+
+
