@@ -120,3 +120,68 @@ def delivery_policies(graph, target) -> list:
     return [policy for policy, _doc in resource_policies(graph, target) if policy is not target]
 
 
+
+
+# ---------------------------------------------------------------- KMS keys of queues and topics
+
+AWS_MANAGED_ALIASES = ("alias/aws/sqs", "alias/aws/sns")
+KEY = "AWS::KMS::Key"
+ALIAS = "AWS::KMS::Alias"
+
+
+def kms_key_of(graph, case):
+    """What a ``KmsMasterKeyId`` case names: ``("none", None, "")`` when not set, ``("aws-managed", None,
+    alias)`` for ``alias/aws/sqs`` / ``alias/aws/sns`` (also as an alias ARN), ``("customer", key, "")``
+    for an ``AWS::KMS::Key`` of the template (directly or through an ``AWS::KMS::Alias``), and
+    ``("unknown", None, reason)`` for anything else (an imported key, a literal key ARN)."""
+    value = case.value
+    if value is None:
+        return "none", None, ""
+    if isinstance(value, str) and not is_symbolic(value):
+        for alias in AWS_MANAGED_ALIASES:
+            if value == alias or value.endswith(":" + alias):
+                return "aws-managed", None, alias
+    found, reason = graph.follow(case)
+    seen = set()
+    while found is not None and found.type == ALIAS and found.logical_id not in seen:
+        seen.add(found.logical_id)
+        target = found.get("TargetKeyId", default=False)
+        if len(target.cases) != 1:
+            return "unknown", None, f"alias {found.logical_id} points at a key chosen per scenario"
+        found, reason = graph.follow(target.cases[0])
+    if found is not None and found.type == KEY:
+        return "customer", found, ""
+    if found is not None:
+        return "unknown", None, f"{found.describe()} is not a KMS key"
+    return "unknown", None, reason or "the key cannot be followed"
+
+
+def key_allows(graph, key, principal: str, source=None) -> Verdict:
+    """Does the key policy of ``key`` let ``principal`` use it to deliver encrypted messages
+    (``kms:GenerateDataKey*`` and ``kms:Decrypt``), with source conditions decided for ``source``?"""
+    from .tri import all_of
+    from .tri import across_cases
+
+    policy = key.get("KeyPolicy", default=False)
+
+    def one(document):
+        return all_of([delivery_verdict(graph, document, principal=principal, action=action, resource=None,
+                                        source=source) for action in ("kms:GenerateDataKey", "kms:Decrypt")])
+
+    return across_cases((c, one(c.value) if c.known else Verdict.unknown(c.describe())) for c in policy)
+
+
+ALARM_ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
+
+
+def alarm_action_targets(graph, alarm) -> list:
+    """``(resource, property)`` for each resource of the template an alarm's actions name (topics, mostly)."""
+    out = []
+    for prop in ALARM_ACTIONS:
+        for case in alarm.get(prop, default=False):
+            items = case.value if isinstance(case.value, list) else []
+            for item in items:
+                found, _reason = graph.follow(Case(item, case.origin, case.assumptions))
+                if found is not None and all(found is not r for r, _p in out):
+                    out.append((found, prop))
+    return out
