@@ -112,7 +112,49 @@ def delivery_providers(graph, target, *, principal: str, action: str, source=Non
         if isinstance(document, Value):
             # A policy present only in some scenarios gives None in the others: it does not cover there.
             out.append((document, predicate))
+    # SAM connectors (AWS::Serverless::Connector, or a resource's embedded Connectors) with Write
+    # permission from the source to the target: SAM writes the resource policy for them.
+    for connector, source_id in connectors(graph):
+        if _connector_names(graph, connector, "Destination", target) and (
+                source is None or source_id == getattr(source, "logical_id", None)
+                or _connector_names(graph, connector, "Source", source)):
+            out.append((connector.get("Permissions", default=False),
+                        lambda case: isinstance(case.value, list) and "Write" in case.value))
     return out
+
+
+def connectors(graph) -> list:
+    """SAM connectors of the template: ``(connector, source logical id or None)``. A standalone
+    ``AWS::Serverless::Connector`` names its source; an embedded one (a resource's ``Connectors``
+    attribute) is a resource whose source is the resource it is written in."""
+    from .graph import Resource
+
+    out = [(c, None) for c in graph.of_type("AWS::Serverless::Connector")]
+    for resource in list(graph.resources.values()):
+        node = getattr(resource, "node", None)
+        embedded = node.get("Connectors") if isinstance(node, dict) else None
+        if not isinstance(embedded, dict):
+            continue
+        for name, body in embedded.items():
+            props = body.get("Properties") if isinstance(body, dict) else None
+            if isinstance(props, dict):
+                connector = Resource(f"{resource.logical_id}{name}", "AWS::Serverless::Connector", props,
+                                     node=body, origin=f"connector {name} of {resource.logical_id}",
+                                     anchor=(resource.logical_id, ""), condition=resource.condition)
+                connector.graph = graph
+                out.append((connector, resource.logical_id))
+    return out
+
+
+def _connector_names(graph, connector, end: str, resource) -> bool:
+    """Whether the connector's Source or Destination (``Id`` or ``Arn``) is ``resource``."""
+    for case in connector.get(f"{end}.Id", default=False):
+        if case.value == resource.logical_id:
+            return True
+    for case in connector.get(f"{end}.Arn", default=False):
+        if case.value is not None and graph.follow(case)[0] is resource:
+            return True
+    return False
 
 
 def delivery_policies(graph, target) -> list:
