@@ -24,3 +24,4 @@ from .refs import list_names  # noqa: F401,E402
 from .sns import Subscription, filter_policy_problem, subscriptions  # noqa: F401,E402
 from .delivery import decide_source_conditions, delivery_policies, delivery_providers, delivery_verdict  # noqa: F401,E402
 from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
+from .schedule import schedule_expression_problem  # noqa: F401,E402
