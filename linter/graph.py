@@ -60,10 +60,15 @@ class Resource:
         """The assumptions under which this resource exists: its Condition, when that is undecided."""
         if not self.condition or self.graph is None:
             return ()
+        return self.graph.resolver.existence(self.condition)
+
+    @property
+    def absence(self) -> list[tuple]:
+        """The scenarios in which this resource is not created (its Condition is false), as assumptions."""
+        if not self.condition or self.graph is None:
+            return []
         cases = self.graph.resolver.condition(self.condition).cases
-        if all(c.known and c.value is True and not c.assumptions for c in cases):
-            return ()
-        return ((("condition", self.condition), True),)
+        return [c.assumptions for c in cases if c.known and c.value is False]
 
     @property
     def implicit(self) -> bool:
@@ -106,6 +111,9 @@ class Resource:
                                 assumptions))
             elif resolved:
                 out.append(Case(node, origin, assumptions))
+            elif node is None:
+                # ``Key:`` with nothing after it: CloudFormation rejects it; neither a value nor the default.
+                out.append(Case(Unknown(f"{path} is empty (null) in the template"), "", assumptions))
             else:
                 for c in resolver.resolve(node, origin):
                     merged = c.with_assumptions(assumptions)

@@ -3,7 +3,8 @@ from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
 from .engine import RuleContext, rule  # noqa: F401
 from .graph import Edge, Graph, Resource  # noqa: F401
 from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_list, as_number, as_text,  # noqa: F401
-                     combinations, display, is_ref, is_symbolic, presence, scenario_of, scenario_text)
+                     combinations, display, is_ref, is_symbolic, presence, scenario_of, scenario_text,
+                     uncovered_scenario)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
 # -- policy documents, role and resource permissions, networking (three-valued: linter.tri.Verdict)
 from .tri import Verdict, across_cases, all_of, any_of  # noqa: F401,E402

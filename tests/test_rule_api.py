@@ -84,8 +84,9 @@ def test_batch_size_default_follows_the_event_source_type_per_scenario():
     g = graph_of(DEFAULTS_TEMPLATE)
     assert shown(g.resources["FromJobs"].get("BatchSize")) == ["10 (the event source mapping default for SQS)"]
     either = g.resources["FromEither"].get("BatchSize")
-    by_scenario = {dict(c.assumptions)[("condition", "StreamMode")]: c.value for c in either}
-    assert by_scenario == {True: 100, False: 10}
+    # StreamMode is decided by the parameter, so each case names the parameter's value.
+    by_scenario = {dict(c.assumptions)[("parameter", "UseStream")]: c.value for c in either}
+    assert by_scenario == {"yes": 100, "no": 10}
 
 
 def test_deletion_policy_default_depends_on_the_resource():

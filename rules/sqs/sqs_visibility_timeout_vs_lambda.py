@@ -48,7 +48,7 @@ def visibility_timeout_vs_consumer(graph, ctx):
         visibility = queue.get("VisibilityTimeout")
         timeout = function.get("Timeout")
         window = link.get("MaximumBatchingWindowInSeconds")
-        for v, t, w in ctx.cases(link, visibility, timeout, window, convert=as_number):
+        for v, t, w in ctx.cases(link, visibility, timeout, window, convert=as_number, worst=(min, max, max)):
             at = "VisibilityTimeout" if queue.has("VisibilityTimeout") else None
             related = [function, link.via] if link.via is not function else [function]
             if v.value < t.value:
