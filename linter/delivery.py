@@ -147,12 +147,29 @@ def connectors(graph) -> list:
 
 
 def _connector_names(graph, connector, end: str, resource) -> bool:
-    """Whether the connector's Source or Destination (``Id`` or ``Arn``) is ``resource``."""
-    for case in connector.get(f"{end}.Id", default=False):
-        if case.value == resource.logical_id:
-            return True
-    for case in connector.get(f"{end}.Arn", default=False):
-        if case.value is not None and graph.follow(case)[0] is resource:
+    """Whether the connector's Source or Destination (``Id`` or ``Arn``; a Destination may be a list) is
+    ``resource``."""
+    for case in connector.get(end, default=False):
+        ends = case.value if isinstance(case.value, list) else [case.value]
+        for item in ends:
+            if not isinstance(item, dict):
+                continue
+            if item.get("Id") == resource.logical_id:
+                return True
+            if item.get("Arn") is not None and graph.follow(Case(item["Arn"], case.origin, case.assumptions))[0] is resource:
+                return True
+    return False
+
+
+def connector_writes(graph, source, target) -> bool:
+    """Whether a SAM connector lets ``source`` write to ``target`` (SAM then adds the permission to the
+    source's role, or the resource policy to the target)."""
+    for connector, source_id in connectors(graph):
+        if not _connector_names(graph, connector, "Destination", target):
+            continue
+        if source_id != source.logical_id and not _connector_names(graph, connector, "Source", source):
+            continue
+        if any(isinstance(c.value, list) and "Write" in c.value for c in connector.get("Permissions", default=False)):
             return True
     return False
 

@@ -23,6 +23,7 @@ from .graph import Entry  # noqa: F401,E402
 from .environment import is_production_text, production  # noqa: F401,E402
 from .refs import list_names  # noqa: F401,E402
 from .sns import Subscription, filter_policy_problem, subscriptions  # noqa: F401,E402
-from .delivery import decide_source_conditions, delivery_policies, delivery_providers, delivery_verdict  # noqa: F401,E402
+from .delivery import (connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
+                       delivery_verdict)
 from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
 from .schedule import schedule_expression_problem  # noqa: F401,E402

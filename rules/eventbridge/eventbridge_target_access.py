@@ -1,6 +1,6 @@
 """EVB003 eventbridge-target-access."""
-from linter.model import (QUEUE, TOPIC, allows, as_bool, delivery_policies, delivery_providers, kinds, presence,
-                          role_allows, rule)
+from linter.model import (QUEUE, TOPIC, allows, as_bool, connector_writes, delivery_policies, delivery_providers, kinds,
+                          presence, role_allows, rule, Verdict)
 
 EVENTS = "events.amazonaws.com"
 # Targets EventBridge reaches with the target's RoleArn: the action the role needs, and whether the
@@ -32,7 +32,9 @@ def target_access(graph, ctx):
     - Kinesis streams, Firehose delivery streams, Step Functions state machines, ECS clusters (RunTask),
       Batch job queues, CodeBuild projects, CodePipeline pipelines, event buses and API destinations
       need the target's `RoleArn`; a role of the template must trust `events.amazonaws.com` and allow
-      the action (`kinesis:PutRecord`, `states:StartExecution`, `ecs:RunTask`, …);
+      the action (`kinesis:PutRecord`, `states:StartExecution`, `ecs:RunTask`, …; a SAM connector with
+    `Write` from the rule to the target grants it; SAM's own rules for state machine events get a role
+    from SAM);
     - an SQS queue needs a queue policy, an SNS topic a topic policy, letting `events.amazonaws.com`
       `sqs:SendMessage` / `sns:Publish` (an `aws:SourceArn` condition must name this rule), in every
       scenario in which the target exists (SAM connectors count);
@@ -64,6 +66,9 @@ def target_access(graph, ctx):
         if entry is None:
             continue
         if target.type in ROLE_TARGETS:
+            # SAM gives the rules it creates for state machine events a role of its own.
+            if events_rule.implicit:
+                continue
             yield from _role_target(graph, ctx, events_rule, entry, edge, target)
         elif target.type in RESOURCE_POLICY_TARGETS:
             yield from _policy_target(graph, ctx, events_rule, entry, edge, target)
@@ -87,7 +92,8 @@ def _role_target(graph, ctx, events_rule, entry, edge, target):
                                      f"{reason or role.describe() + ' is not a role'}")
             continue
         trust = allows(role.get("AssumeRolePolicyDocument", default=False), principal=EVENTS, action="sts:AssumeRole")
-        grant = role_allows(graph, role, action, target if on_target else None)
+        grant = (Verdict.true("a SAM connector grants it") if connector_writes(graph, events_rule, target)
+                 else role_allows(graph, role, action, target if on_target else None))
         for verdict, what, check in ((trust, f"trust {EVENTS}", "role-trust"),
                                      (grant, f"allow {action} on {target.describe()}", "role-permission")):
             if verdict.unknown:
