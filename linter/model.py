@@ -3,7 +3,8 @@ from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
 from .engine import RuleContext, rule  # noqa: F401
 from .graph import Arn, Edge, Graph, Resource, parse_arn  # noqa: F401
 from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_list, as_number, as_text,  # noqa: F401
-                     combinations, display, is_ref, is_symbolic, scenario_of, scenario_text, uncovered_scenario)
+                     combinations, display, is_ref, is_symbolic, presence, scenario_of, scenario_text,
+                     uncovered_scenario)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
 # -- policy documents, role and resource permissions, networking (three-valued: linter.tri.Verdict)
 from .tri import Verdict, across_cases, all_of, any_of  # noqa: F401,E402
@@ -27,3 +28,9 @@ from .limits import (Limit, entries, fields, is_literal, known_size, outside, un
                      range_findings)  # quota range checks and the insides of resolved structures
 from .stepfunctions import (STATE_MACHINE_TYPES, asl_states, definition_property, parse_error,  # noqa: F401
                             state_machine_definition, state_path, unused_substitutions)  # Step Functions definitions
+from .refs import list_names  # noqa: F401,E402
+from .sns import Subscription, filter_policy_problem, subscriptions  # noqa: F401,E402
+from .delivery import (connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
+                       delivery_verdict)
+from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
+from .schedule import schedule_expression_problem  # noqa: F401,E402
