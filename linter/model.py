@@ -12,3 +12,5 @@ from .policy import (Statement, allows, function_role, lambda_permissions, permi
 from .network import (EGRESS_ONLY, ELSEWHERE, ISOLATED, PRIVATE_NAT, PUBLIC, UNKNOWN, Member, SubnetClass,  # noqa: F401,E402
                       egress_allows, endpoint_services, ingress_allows, security_groups_of, single_zone_scenario,
                       subnet_class, subnet_zone, subnets_of)
+from .network import (ADMIN_PORTS, DATABASE_PORTS, EGRESS, INGRESS, SecurityGroupRule, is_world,  # noqa: F401,E402
+                      port_span, rule_field, security_group_rules)

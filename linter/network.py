@@ -26,7 +26,7 @@ from typing import NamedTuple
 from .graph import Graph, Resource
 from .kinds import ASSOCIATION, ROUTES_VIA
 from .tri import Verdict, across_cases, any_of
-from .values import Case, Unknown, Value, combinations, display, merge_assumptions
+from .values import Case, Unknown, Value, combinations, display, is_symbolic, merge_assumptions
 
 SUBNET = "AWS::EC2::Subnet"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
@@ -396,3 +396,126 @@ def endpoint_services(graph: Graph) -> set:
             if case.known and isinstance(case.value, str):
                 services.add(case.value.rsplit(".", 1)[-1].lower())
     return services
+
+
+# ---------------------------------------------------------------- security group rules one by one
+
+INGRESS, EGRESS = "ingress", "egress"
+RULE_FIELDS = ("IpProtocol", "FromPort", "ToPort", "CidrIp", "CidrIpv6", "SourceSecurityGroupId",
+               "DestinationSecurityGroupId", "SourcePrefixListId", "DestinationPrefixListId", "Description")
+ALL_TRAFFIC_PROTOCOLS = ("-1", "all")
+WORLD = ("0.0.0.0/0", "::/0")
+
+
+class SecurityGroupRule(NamedTuple):
+    """One ingress or egress rule: inline in a group (``at`` is its path there) or a standalone
+    ``AWS::EC2::SecurityGroupIngress``/``Egress`` resource (``at`` is None); ``group`` is the group it
+    belongs to when the template holds it."""
+
+    holder: Resource
+    at: str | None
+    group: Resource | None
+
+    def get(self, key: str) -> Value:
+        """A field of the rule (``CidrIp``, ``FromPort`` …): its Value; absent reads as None ("not set")."""
+        return self.holder.get(f"{self.at}.{key}" if self.at else key, default=False)
+
+    def has(self, key: str) -> bool:
+        return self.holder.has(f"{self.at}.{key}" if self.at else key)
+
+    def path(self, key: str | None = None) -> str | None:
+        """The property path of the rule (or of one of its fields), for a finding's ``at=``."""
+        if key is None:
+            return self.at
+        return f"{self.at}.{key}" if self.at else key
+
+    def describe(self) -> str:
+        if self.at:
+            return f"{self.at.replace('.', '[', 1)}] of security group {self.holder.describe()}"
+        return f"rule {self.holder.describe()}"
+
+
+def security_group_rules(graph: Graph, group: Resource | None = None, *,
+                         direction: str = INGRESS) -> list[SecurityGroupRule]:
+    """The ingress (or egress) rules of one group, or of every group and standalone rule when None.
+
+    Inline entries come once per list index (an entry a scenario drops reads as None in that scenario);
+    standalone rules are matched to the group through their ``GroupId``.
+    Example: ``for r in security_group_rules(graph, direction="ingress"): r.get("CidrIp")``.
+    """
+    key = "SecurityGroupIngress" if direction == INGRESS else "SecurityGroupEgress"
+    groups = [group] if group is not None else graph.of_type(SECURITY_GROUP)
+    out = []
+    for g in groups:
+        longest = max((len(c.value) for c in g.get(key, default=False) if isinstance(c.value, list)), default=0)
+        out.extend(SecurityGroupRule(g, f"{key}.{i}", g) for i in range(longest))
+    standalone_type = "AWS::EC2::SecurityGroupIngress" if direction == INGRESS else "AWS::EC2::SecurityGroupEgress"
+    for r in graph.of_type(standalone_type):
+        owner = None
+        for case in r.get("GroupId", default=False):
+            found, _ = graph.follow(case)
+            owner = found if found is not None and found.type == SECURITY_GROUP else owner
+        if group is None or owner is group:
+            out.append(SecurityGroupRule(r, None, owner))
+    return out
+
+
+def rule_field(case: Case):
+    """A security group rule field as a plain comparable value, for ``ctx.cases(convert=...)``.
+
+    Numbers written as strings become ints, protocol names lower case; a value known only at deploy
+    time (a token) converts to None, so the rule reports it as not evaluated.
+    """
+    value = case.value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        if is_symbolic(value):
+            return None
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            return text.lower() if "/" not in text else text
+    return value
+
+
+def port_span(protocol, from_port, to_port) -> tuple[int, int] | None:
+    """The TCP/UDP ports a rule opens, ``(low, high)``: every port for protocol ``-1``; None for a rule
+    of another protocol (ICMP) or whose ports are not numbers."""
+    protocol = str(protocol).lower()
+    if protocol in ALL_TRAFFIC_PROTOCOLS:
+        return (0, 65535)
+    if _PROTOCOL_NUMBERS.get(protocol, protocol) not in ("6", "17"):
+        return None
+    if from_port is None and to_port is None:
+        return None
+    try:
+        low, high = int(from_port), int(to_port)
+    except (TypeError, ValueError):
+        return None
+    if low == -1:
+        return (0, 65535)
+    return (low, high)
+
+
+def is_world(cidr) -> bool:
+    """True for a range that holds every address (``0.0.0.0/0``, ``::/0``, or any ``/0``)."""
+    if not isinstance(cidr, str):
+        return False
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+# Default ports of data stores, for rules that check who may connect (catalogue R14, R57, R58).
+DATABASE_PORTS = {
+    3306: "MySQL/MariaDB/Aurora MySQL", 5432: "PostgreSQL", 1433: "SQL Server", 1521: "Oracle",
+    6379: "Redis/Valkey", 11211: "Memcached", 27017: "MongoDB/DocumentDB", 9200: "OpenSearch",
+    5439: "Redshift", 8182: "Neptune", 8111: "DAX", 2049: "NFS (EFS)", 5671: "AMQP over TLS (Amazon MQ)",
+    61617: "OpenWire over TLS (Amazon MQ)", 9092: "Kafka", 9094: "Kafka over TLS",
+}
+ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
