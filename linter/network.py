@@ -519,3 +519,81 @@ DATABASE_PORTS = {
     61617: "OpenWire over TLS (Amazon MQ)", 9092: "Kafka", 9094: "Kafka over TLS",
 }
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+
+
+# ---------------------------------------------------------------- VPCs and address ranges
+
+VPC = "AWS::EC2::VPC"
+
+
+def vpc_of(graph: Graph, resource: Resource, key: str = "VpcId") -> tuple[Resource | None, str]:
+    """The template's VPC a resource names in ``VpcId`` (or ``key``), or (None, why not)."""
+    found = None
+    for case in resource.get(key, default=False):
+        if case.value is None:
+            return None, f"{resource.describe()} sets no {key}"
+        target, reason = graph.follow(case)
+        if target is None or target.type != VPC:
+            return None, reason or f"{key} of {resource.describe()} ({display(case.value)}) is not a VPC of this template"
+        if found is not None and found is not target:
+            return None, f"the VPC of {resource.describe()} depends on a condition"
+        found = target
+    return (found, "") if found is not None else (None, f"{resource.describe()} names no VPC")
+
+
+def vpc_cidr_values(graph: Graph, vpc: Resource) -> list[tuple[Resource, Value]]:
+    """The IPv4 ranges of a VPC: its ``CidrBlock`` and every ``AWS::EC2::VPCCidrBlock`` added to it, each
+    as (the resource that sets it, its Value). A range from an IPAM pool is an unknown Value."""
+    out = []
+    for holder in [vpc] + [r for r in graph.of_type("AWS::EC2::VPCCidrBlock") if vpc_of(graph, r)[0] is vpc]:
+        if holder.has("CidrBlock"):
+            out.append((holder, holder.get("CidrBlock", default=False)))
+        elif holder.has("Ipv4IpamPoolId"):
+            out.append((holder, Value.unknown(f"{holder.describe()} takes its range from an IPAM pool")))
+        elif holder.has("AmazonProvidedIpv6CidrBlock") or holder.has("Ipv6CidrBlock") or holder.has("Ipv6IpamPoolId"):
+            continue
+        else:
+            out.append((holder, Value.known(None, "not set")))
+    return out
+
+
+def as_network(case: Case):
+    """An address range (``ipaddress`` network) from a CIDR string, for ``ctx.cases(convert=...)``; None
+    when the value is not a range (a token, a bare address is a /32)."""
+    value = case.value
+    if not isinstance(value, str) or is_symbolic(value):
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+_ZONE_NAME = None
+
+
+def zone_region(zone) -> str | None:
+    """The region a literal zone name belongs to (``us-east-1a`` → ``us-east-1``; local zones
+    ``us-west-2-lax-1a`` → ``us-west-2``); None for anything else (a zone id, a token, GetAZs)."""
+    import re
+
+    global _ZONE_NAME
+    if _ZONE_NAME is None:
+        _ZONE_NAME = re.compile(r"^([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)(?:[a-z]|-[a-z]+-\d+[a-z])$")
+    if not isinstance(zone, str) or is_symbolic(zone):
+        return None
+    m = _ZONE_NAME.match(zone.strip())
+    return m.group(1) if m else None
+
+
+def existence_value(resource: Resource) -> Value:
+    """The scenarios in which a resource exists, as a Value to pass to ``ctx.cases`` beside the values
+    compared: a combination then holds only where the resource exists. The cases carry the assumptions
+    the resource's Condition rests on (a parameter's allowed value), so two resources under opposite
+    conditions never meet in one combination. Each case's value is None."""
+    if not resource.condition or resource.graph is None:
+        return Value.known(None)
+    holds = resource.graph.resolver.condition_holds(resource.condition)
+    cases = [Case(None, "", c.assumptions) for c in holds if c.known and c.value is True]
+    # A condition that is never true (or unknown) leaves the resource's own existence assumption.
+    return Value(cases) if cases else Value.known(None, "", resource.existence)
