@@ -597,3 +597,68 @@ def existence_value(resource: Resource) -> Value:
     cases = [Case(None, "", c.assumptions) for c in holds if c.known and c.value is True]
     # A condition that is never true (or unknown) leaves the resource's own existence assumption.
     return Value(cases) if cases else Value.known(None, "", resource.existence)
+
+
+def endpoint_service(endpoint: Resource) -> str | None:
+    """The short service name of a VPC endpoint (``s3``, ``ecr.dkr``), or None when not known."""
+    for case in endpoint.get("ServiceName"):
+        if case.known and isinstance(case.value, str):
+            name = display(case.value)
+            if name.startswith("com.amazonaws."):
+                parts = name.split(".", 3)
+                return parts[3].lower() if len(parts) == 4 else None
+            return name.rsplit(".", 1)[-1].lower()
+    return None
+
+
+def gateway_endpoint_serves(graph: Graph, route_table: Resource, service: str) -> Verdict:
+    """Is a gateway endpoint for ``service`` (``s3``, ``dynamodb``) associated with the route table?"""
+    unknown = None
+    for endpoint in graph.of_type("AWS::EC2::VPCEndpoint"):
+        kind = endpoint.get("VpcEndpointType", default=False).single
+        if kind not in (None, "Gateway") or endpoint_service(endpoint) != service:
+            continue
+        for case in endpoint.get("RouteTableIds", default=False):
+            if not case.known:
+                unknown = f"the route tables of endpoint {endpoint.logical_id} are not known"
+                continue
+            for item in case.value if isinstance(case.value, list) else []:
+                found, _ = graph.follow(Case(item, case.origin, case.assumptions))
+                if found is route_table:
+                    if case.assumptions or endpoint.existence:
+                        unknown = f"endpoint {endpoint.logical_id} serves route table {route_table.logical_id} " \
+                                  "only under a condition"
+                        continue
+                    return Verdict.true(f"gateway endpoint {endpoint.logical_id} serves route table "
+                                        f"{route_table.logical_id}")
+                if found is None:
+                    unknown = f"a route table of endpoint {endpoint.logical_id} is not in this template"
+    if unknown:
+        return Verdict.unknown(unknown)
+    return Verdict.false(f"no {service} gateway endpoint serves route table {route_table.logical_id}")
+
+
+def referencing_resources(graph: Graph, target: Resource) -> list[Resource]:
+    """The resources whose properties name ``target`` by ``Ref``, ``Fn::GetAtt`` or ``${Id}`` in
+    ``Fn::Sub``: who uses it, whatever the property. Outputs do not count."""
+    name = target.logical_id
+
+    def names(node) -> bool:
+        if isinstance(node, dict):
+            if len(node) == 1:
+                (key, arg), = node.items()
+                if key == "Ref" and arg == name:
+                    return True
+                if key == "Fn::GetAtt" and ((isinstance(arg, list) and arg and arg[0] == name) or
+                                            (isinstance(arg, str) and arg.split(".", 1)[0] == name)):
+                    return True
+                if key == "Fn::Sub":
+                    text = arg[0] if isinstance(arg, list) and arg else arg
+                    if isinstance(text, str) and ("${" + name + "}" in text or "${" + name + "." in text):
+                        return True
+            return any(names(v) for v in node.values())
+        if isinstance(node, list):
+            return any(names(v) for v in node)
+        return False
+
+    return [r for r in graph.resources.values() if r is not target and names(r.props)]
