@@ -2,8 +2,8 @@
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
 from .engine import RuleContext, rule  # noqa: F401
 from .graph import Edge, Graph, Resource  # noqa: F401
-from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_number, combinations, display,  # noqa: F401
-                     is_symbolic, scenario_text)
+from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_list, as_number, as_text,  # noqa: F401
+                     combinations, display, is_ref, is_symbolic, scenario_of, scenario_text, uncovered_scenario)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
 # -- policy documents, role and resource permissions, networking (three-valued: linter.tri.Verdict)
 from .tri import Verdict, across_cases, all_of, any_of  # noqa: F401,E402
@@ -16,3 +16,11 @@ from .network import (ADMIN_PORTS, DATABASE_PORTS, EGRESS, INGRESS, SecurityGrou
                       port_span, rule_field, security_group_rules)
 from .network import (VPC, as_network, endpoint_service, existence_value, gateway_endpoint_serves,  # noqa: F401,E402
                       referencing_resources, vpc_cidr_values, vpc_of, zone_region)
+
+# The rule-writing API (docs/writing-rules.md): list entries, coverage answers, defaults.
+from .cfn import ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS  # noqa: F401,E402
+from .engine import Coverage  # noqa: F401,E402
+from .graph import Entry  # noqa: F401,E402
+
+# The catalogue's "in production" convention (linter/environment.py).
+from .environment import is_production_text, production  # noqa: F401,E402

@@ -595,17 +595,19 @@ def _scenario_values(value: Value):
             yield case.value, case, several
 
 
-def _doc_value(document, case: Case, conditional: bool, existence: tuple = ()) -> Value:
+def _doc_value(document, case: Case, conditional: bool, holder=None) -> Value:
     """A document as a Value; one that exists only in some scenarios is absent (None) in the others.
 
-    ``existence`` are the assumptions under which the resource holding the document exists (its
-    Condition); when it is one condition, the absent case names it false.
+    ``holder`` is the resource holding the document: where its Condition makes it exist, the document
+    is present; in the scenarios where the Condition is false, it is absent.
     """
+    existence = holder.existence if holder is not None else ()
     present = merge_assumptions(case.assumptions, existence)
     cases = [Case(document, case.origin, present or ())] if present is not None else []
-    if conditional or existence:
-        absent = tuple((key, not choice) for key, choice in existence) if len(existence) == 1 else ()
-        cases.append(Case(None, "", absent))
+    if existence:
+        cases += [Case(None, "", absent) for absent in holder.absence or [()]]
+    elif conditional:
+        cases.append(Case(None, "", ()))
     return Value(cases)
 
 
@@ -633,7 +635,7 @@ def _grants(graph: Graph, role: Resource) -> list[_Grant]:
             case, several = attached[0]
             for doc in policy.get("PolicyDocument"):
                 grants.append(_Grant(f"policy {policy.logical_id}",
-                                     _doc_value(doc.value, doc, several, policy.existence)))
+                                     _doc_value(doc.value, doc, several, policy)))
         elif unsure:
             grants.append(_Grant(f"policy {policy.logical_id}", unknown=f"whether policy {policy.logical_id} is "
                                                                         f"attached to {rid} is not known: {unsure}"))
@@ -649,7 +651,7 @@ def _managed_grant(graph, item, case, several) -> _Grant:
         return _Grant("a managed policy", unknown=f"a managed policy ARN is unknown: {item.reason}")
     target, _ = graph.follow(Case(item)) if isinstance(item, (ResourceRef, str)) else (None, "")
     if target is not None and target.type == "AWS::IAM::ManagedPolicy":
-        docs = [_doc_value(c.value, c, several, target.existence) for c in target.get("PolicyDocument")]
+        docs = [_doc_value(c.value, c, several, target) for c in target.get("PolicyDocument")]
         return _Grant(f"managed policy {target.logical_id}", docs[0] if len(docs) == 1 else
                       Value([c for d in docs for c in d]))
     if not isinstance(item, str):
@@ -810,7 +812,7 @@ def resource_policies(graph: Graph, resource: Resource) -> list[tuple[Resource, 
                 unsure = reason
         if attached:
             docs = policy.get("PolicyDocument")
-            out.append((policy, Value([c for d in docs for c in _doc_value(d.value, d, several, policy.existence)])
+            out.append((policy, Value([c for d in docs for c in _doc_value(d.value, d, several, policy)])
                         if several or policy.existence else docs))
         elif unsure:
             out.append((policy, Value.unknown(f"policy {policy.logical_id} may apply to {resource.logical_id}: "

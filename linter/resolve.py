@@ -11,7 +11,8 @@ import json
 import re
 
 from .load import Mapping, Sequence
-from .values import MAX_CASES, Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions, token
+from .values import (MAX_CASES, Case, OneOf, ResourceRef, TooManyScenarios, Unknown, Value, combinations, display,
+                     is_symbolic, merge_assumptions, token)
 
 PSEUDO = ("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::StackId",
           "AWS::URLSuffix", "AWS::NotificationARNs")
@@ -38,6 +39,8 @@ class Resolver:
         resources = template.get("Resources")
         self.resource_ids = set(resources) if isinstance(resources, dict) else set()
         self._conditions: dict[str, Value] = {}
+        self._holds: dict[str, Value] = {}
+        self._existence: dict[str, tuple] = {}
         self._active: set = set()
 
     def add_resource_ids(self, ids) -> None:
@@ -138,12 +141,17 @@ class Resolver:
         return Value.unknown(f"parameter {name} has no Default and no value was given (--parameters {name}=...)")
 
     def condition(self, name) -> Value:
+        """The condition as evaluated: true/false cases under the parameter values that decide them.
+
+        A case is unknown when nothing in the template decides it (``AWS::Region``, a parameter with no
+        value); :meth:`condition_holds` turns such a case into a free boolean.
+        """
         if not isinstance(name, str) or name not in self.condition_defs:
             return Value.unknown(f"condition {name!r} is not defined")
         if name in self._conditions:
             return self._conditions[name]
         if name in self._active:
-            return Value.unknown(f"condition {name} refers to itself")
+            return Value([Case(_Cycle(f"condition {name} refers to itself"), "")])
         self._active.add(name)
         try:
             raw = self._resolve(self.condition_defs[name], "", 1)
@@ -154,7 +162,8 @@ class Resolver:
             if case.known and isinstance(case.value, bool):
                 cases.append(Case(case.value, f"condition {name}", case.assumptions))
             elif case.known:
-                cases.append(Case(Unknown(f"condition {name} does not evaluate to true or false"), ""))
+                cases.append(Case(Unknown(f"condition {name} does not evaluate to true or false"), "",
+                                  case.assumptions))
             else:
                 cases.append(case)
         value = Value(cases)
@@ -162,23 +171,127 @@ class Resolver:
         return value
 
     def condition_holds(self, name) -> Value:
-        """The condition as a value, with an assumption when it is not settled, for Fn::If and resources."""
-        value = self.condition(name)
+        """The condition as true/false scenarios, for ``Fn::If``, ``Condition`` and resources.
+
+        A case decided by parameters carries those parameters' values as assumptions. A case nothing
+        decides becomes a free boolean keyed by the condition's name, so every use of the condition
+        (an ``Fn::If``, a resource's ``Condition``, a ``Condition`` nested in another) is the same boolean
+        and ``IsDev`` and ``Not IsDev`` never both hold. A condition that refers to itself stays unknown.
+        """
+        if not isinstance(name, str) or name not in self.condition_defs:
+            return self.condition(name)
+        if name in self._active:
+            return Value([Case(_Cycle(f"condition {name} refers to itself"), "")])
+        if name in self._holds:
+            return self._holds[name]
         key = ("condition", name)
+        decided = []
+        for case in self.condition(name):
+            if case.known or isinstance(case.value, _Cycle):
+                decided.append(case)
+                continue
+            for truth in (True, False):
+                free = Case(truth, f"condition {name}", case.assumptions).with_assumptions(((key, truth),))
+                if free is not None:
+                    decided.append(free)
+        decided = self._compact(name, list(dict.fromkeys(decided)))
+        true = [c.assumptions for c in decided if c.known and c.value is True]
+        existence = self._product_form(true) if all(c.known for c in decided) else None
+        if not true:
+            existence = ((key, True),)  # never true: the resource is left out of the graph
+        elif existence is None:
+            # The scenarios in which it is true are no single set of parameter values: name the
+            # condition itself in every case, so a resource under it pairs with its Fn::If branches.
+            decided = [c for c in (c.with_assumptions(((key, c.value),)) if c.known else c for c in decided)
+                       if c is not None]
+            existence = ((key, True),)
+        self._existence[name] = existence
+        value = Value(decided)
+        self._holds[name] = value
+        return value
+
+    def existence(self, name) -> tuple:
+        """The assumptions under which a resource with ``Condition: name`` exists (() when always).
+
+        ``IsNotDev`` with ``Environment`` in {dev, build, production} gives
+        ``(("parameter", "Environment"), OneOf({"build", "production"}))``.
+        """
+        if not isinstance(name, str) or name not in self.condition_defs:
+            return ((("condition", name), True),)
+        if name not in self._existence:
+            self.condition_holds(name)
+        return self._existence.get(name, ((("condition", name), True),))
+
+    def _compact(self, name, cases) -> list:
+        """Merge the true cases, and the false ones, into one case each when they form one set of choices."""
+        if any(not c.known for c in cases):
+            return cases
         out = []
-        for case in value:
-            if case.known:
-                if case.assumptions:
-                    c = case.with_assumptions(((key, case.value),))
-                    if c is not None:
-                        out.append(c)
-                else:
-                    out.append(case)
+        for truth in (True, False):
+            group = [c for c in cases if c.value is truth]
+            merged = self._product_form([c.assumptions for c in group]) if len(group) > 1 else None
+            out += [Case(truth, f"condition {name}", merged)] if merged is not None else group
+        return out
+
+    def _product_form(self, scenarios: list) -> tuple | None:
+        """Several assumption sets as one set of "one of" choices, or None when they are not one.
+
+        Environment = build, or Environment = production, is Environment in {build, production};
+        (Env prod and Size 20) or (Env dev and Size 10) is no single set, and gives None.
+        """
+        if not scenarios:
+            return None
+        if any(not a for a in scenarios):
+            return ()
+        keys = {tuple(k for k, _ in a) for a in scenarios}
+        if len(keys) != 1:
+            return None
+        keys = next(iter(keys))
+        # Each scenario is itself a product of choices ("one of" sets); the union is one product when
+        # it has exactly as many single assignments as the product of each key's choices.
+        atoms = set()
+        for a in scenarios:
+            atoms.update(itertools.product(*(_choices(v) for _, v in a)))
+            if len(atoms) > MAX_CASES * 4:
+                return None
+        choices = {k: {atom[i] for atom in atoms} for i, k in enumerate(keys)}
+        total = 1
+        for values in choices.values():
+            total *= len(values)
+        if total != len(atoms):
+            return None
+        out = []
+        for k in keys:
+            values, domain = choices[k], self._domain(k)
+            if values == domain:
+                continue  # every value allowed: no constraint
+            if k[0] == "condition" or (domain is None and len(values) == 1):
+                out.append((k, next(iter(values))))
             else:
-                # Unknown condition: both scenarios are possible; name them.
-                out.append(Case(True, f"condition {name}", ((key, True),)))
-                out.append(Case(False, f"condition {name}", ((key, False),)))
-        return Value(out)
+                out.append((k, OneOf(values, domain)))
+        return tuple(out)
+
+    def _domain(self, key) -> set | None:
+        """Every choice an assumption key can take, when finite and known."""
+        kind, name = key
+        if kind == "condition":
+            return {True, False}
+        if kind == "parameter":
+            definition = self.parameter_defs.get(name)
+            allowed = definition.get("AllowedValues") if isinstance(definition, dict) else None
+            return set(allowed) if isinstance(allowed, list) and name not in self.parameters_given else None
+        if kind == "mapping":
+            mapping = self.mappings.get(name)
+            return set(mapping) if isinstance(mapping, dict) else None
+        return None
+
+
+def _choices(choice) -> tuple:
+    return tuple(choice) if isinstance(choice, frozenset) else (choice,)
+
+
+class _Cycle(Unknown):
+    """A condition that refers to itself: an error in the template, never a free boolean."""
 
 
 def _coerce(value, ptype: str):
@@ -203,22 +316,18 @@ def _product(parts: list[Value], build, origin: str) -> Value:
             assumptions = merge_assumptions(assumptions, c.assumptions)
             values.append(c.value)
         return Value([Case(build(values), origin, assumptions or ())])
-    total = 1
-    for p in parts:
-        total *= len(p.cases)
-    if total > MAX_CASES * 4:
-        return Value.unknown(f"more than {MAX_CASES} condition scenarios")
     out = []
-    for combo in itertools.product(*(p.cases for p in parts)):
-        assumptions = ()
-        for c in combo:
-            assumptions = merge_assumptions(assumptions, c.assumptions)
-            if assumptions is None:
-                break
-        if assumptions is None:
-            continue
-        # An unknown part leaves a marker inside the structure; the structure itself is known.
-        out.append(Case(build([c.value for c in combo]), origin, assumptions))
+    try:
+        # Parts that read the same parameter pair up: Or of four Equals on one parameter with five
+        # allowed values is five scenarios, not 625.
+        for combo in combinations(*parts, limit=MAX_CASES * 4):
+            assumptions = ()
+            for c in combo:
+                assumptions = merge_assumptions(assumptions, c.assumptions)
+            # An unknown part leaves a marker inside the structure; the structure itself is known.
+            out.append(Case(build([c.value for c in combo]), origin, assumptions))
+    except TooManyScenarios:
+        return Value.unknown(f"more than {MAX_CASES} condition scenarios")
     return Value(out)
 
 
@@ -230,7 +339,7 @@ def _fn_ref(r: Resolver, arg, depth):
 
 
 def _fn_condition(r: Resolver, arg, depth):
-    return r.condition(arg)
+    return r.condition_holds(arg)
 
 
 def _fn_getatt(r: Resolver, arg, depth):

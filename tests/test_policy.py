@@ -336,7 +336,7 @@ def test_a_policy_that_exists_under_a_condition_gives_an_unknown_answer():
     audit = g.resources["Audit"]
     (_, document), = resource_policies(g, audit)
     v = allows(document, principal="sns.amazonaws.com", action="sqs:SendMessage", resource=audit)
-    assert v.unknown and "IsProd" in v.reason
+    assert v.unknown and "parameter Env = prod" in v.reason and "parameter Env = dev" in v.reason
     assert allows(document, principal="sns.amazonaws.com", action="sqs:SendMessage", resource=audit).unknown
     g = build(RESOURCE_POLICIES, Env="prod")
     (_, document), = resource_policies(g, g.resources["Audit"])
