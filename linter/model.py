@@ -15,7 +15,8 @@ from .network import (EGRESS_ONLY, ELSEWHERE, ISOLATED, PRIVATE_NAT, PUBLIC, UNK
 from .network import (ADMIN_PORTS, DATABASE_PORTS, EGRESS, INGRESS, SecurityGroupRule, is_world,  # noqa: F401,E402
                       port_span, rule_field, security_group_rules)
 from .network import (VPC, as_network, endpoint_service, existence_value, gateway_endpoint_serves,  # noqa: F401,E402
-                      referencing_resources, vpc_cidr_values, vpc_of, zone_region)
+                      depends_on, follow_one, referencing_resources, vpc_cidr_values, vpc_of, waits_for,
+                      zone_region)
 
 # The rule-writing API (docs/writing-rules.md): list entries, coverage answers, defaults.
 from .cfn import ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS  # noqa: F401,E402

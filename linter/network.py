@@ -662,3 +662,70 @@ def referencing_resources(graph: Graph, target: Resource) -> list[Resource]:
         return False
 
     return [r for r in graph.resources.values() if r is not target and names(r.props)]
+
+
+def depends_on(resource: Resource) -> set[str]:
+    """The logical ids a resource names in its ``DependsOn`` attribute (a string or a list)."""
+    resources = resource.graph.template.get("Resources") if resource.graph is not None else None
+    raw = resources.get(resource.anchor[0]) if isinstance(resources, dict) else None
+    value = raw.get("DependsOn") if isinstance(raw, dict) else None
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list):
+        return {v for v in value if isinstance(v, str)}
+    return set()
+
+
+def follow_one(graph: Graph, resource: Resource, key: str, rtype: str | None = None) -> tuple[Resource | None, str]:
+    """The one template resource a reference property names in every scenario (of type ``rtype``
+    when given), or (None, why not): absent, unknown, outside the template, or depending on a condition."""
+    found = None
+    for case in resource.get(key, default=False):
+        if case.value is None:
+            return None, f"{resource.describe()} sets no {key}"
+        target, reason = graph.follow(case)
+        if target is None or (rtype and target.type != rtype):
+            return None, reason or f"{key} of {resource.describe()} ({display(case.value)}) is not in this template"
+        if found is not None and found is not target:
+            return None, f"{key} of {resource.describe()} depends on a condition"
+        found = target
+    return (found, "") if found is not None else (None, f"{resource.describe()} names nothing in {key}")
+
+
+def _referenced_ids(node, out: set) -> set:
+    if isinstance(node, dict):
+        if len(node) == 1:
+            (key, arg), = node.items()
+            if key == "Ref" and isinstance(arg, str):
+                out.add(arg)
+            elif key == "Fn::GetAtt":
+                first = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
+                if isinstance(first, str):
+                    out.add(first)
+            elif key == "Fn::Sub":
+                import re
+                text = arg[0] if isinstance(arg, list) and arg else arg
+                if isinstance(text, str):
+                    out.update(m.split(".", 1)[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text))
+        for v in node.values():
+            _referenced_ids(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _referenced_ids(v, out)
+    return out
+
+
+def waits_for(graph: Graph, resource: Resource, target: Resource) -> bool:
+    """True when CloudFormation creates ``target`` before ``resource``: ``resource`` depends on it
+    through ``DependsOn`` or a reference, directly or through other resources."""
+    seen, todo = set(), [resource]
+    while todo:
+        current = todo.pop()
+        for name in depends_on(current) | _referenced_ids(current.props, set()):
+            if name == target.logical_id:
+                return True
+            nxt = graph.resources.get(name)
+            if nxt is not None and name not in seen:
+                seen.add(name)
+                todo.append(nxt)
+    return False
