@@ -729,3 +729,173 @@ def waits_for(graph: Graph, resource: Resource, target: Resource) -> bool:
                 seen.add(name)
                 todo.append(nxt)
     return False
+
+
+# ---------------------------------------------------------------- data stores in a VPC
+
+# type → (the property naming its subnet group, that group's type, the group's subnet list property,
+#         the property naming its security groups, whether it can ever be reached from outside its VPC)
+DATA_STORES = {
+    "AWS::RDS::DBInstance": ("DBSubnetGroupName", "AWS::RDS::DBSubnetGroup", "SubnetIds", "VPCSecurityGroups", True),
+    "AWS::RDS::DBCluster": ("DBSubnetGroupName", "AWS::RDS::DBSubnetGroup", "SubnetIds", "VpcSecurityGroupIds", True),
+    "AWS::ElastiCache::CacheCluster": ("CacheSubnetGroupName", "AWS::ElastiCache::SubnetGroup", "SubnetIds",
+                                       "VpcSecurityGroupIds", False),
+    "AWS::ElastiCache::ReplicationGroup": ("CacheSubnetGroupName", "AWS::ElastiCache::SubnetGroup", "SubnetIds",
+                                           "SecurityGroupIds", False),
+    "AWS::ElastiCache::ServerlessCache": ("SubnetIds", None, None, "SecurityGroupIds", False),
+    "AWS::MemoryDB::Cluster": ("SubnetGroupName", "AWS::MemoryDB::SubnetGroup", "SubnetIds", "SecurityGroupIds", False),
+    "AWS::DAX::Cluster": ("SubnetGroupName", "AWS::DAX::SubnetGroup", "SubnetIds", "SecurityGroupIds", False),
+    "AWS::DocDB::DBCluster": ("DBSubnetGroupName", "AWS::DocDB::DBSubnetGroup", "SubnetIds", "VpcSecurityGroupIds",
+                              False),
+    "AWS::Neptune::DBCluster": ("DBSubnetGroupName", "AWS::Neptune::DBSubnetGroup", "SubnetIds",
+                                "VpcSecurityGroupIds", False),
+    "AWS::Redshift::Cluster": ("ClusterSubnetGroupName", "AWS::Redshift::ClusterSubnetGroup", "SubnetIds",
+                               "VpcSecurityGroupIds", True),
+}
+
+# Default port per data store type (engine-specific types are resolved by store_port).
+_ENGINE_PORTS = [("aurora-postgresql", 5432), ("postgres", 5432), ("aurora-mysql", 3306), ("aurora", 3306),
+                 ("mysql", 3306), ("mariadb", 3306), ("sqlserver", 1433), ("oracle", 1521), ("db2", 50000)]
+_TYPE_PORTS = {"AWS::ElastiCache::ReplicationGroup": 6379, "AWS::MemoryDB::Cluster": 6379,
+               "AWS::DAX::Cluster": 8111, "AWS::DocDB::DBCluster": 27017, "AWS::Neptune::DBCluster": 8182,
+               "AWS::Redshift::Cluster": 5439, "AWS::ElastiCache::ServerlessCache": 6379}
+
+
+def store_port(store: Resource) -> Value:
+    """The port clients connect to: the store's ``Port`` when set, else its engine's default port (cited)."""
+    key = "Port"
+    if store.type == "AWS::ElastiCache::CacheCluster" and not store.has(key):
+        return Value([Case(11211 if str(c.value).lower() == "memcached" else 6379,
+                           f"the default port of engine {display(c.value)}", c.assumptions) if c.known else c
+                      for c in store.get("Engine")])
+    if store.has(key):
+        return store.get(key)
+    if store.type in _TYPE_PORTS:
+        return Value.known(_TYPE_PORTS[store.type], f"the {store.type.split('::')[1]} default port")
+    out = []
+    for case in store.get("Engine", default=False):
+        if not case.known:
+            out.append(case)
+            continue
+        engine = str(case.value or "").lower()
+        port = next((p for prefix, p in _ENGINE_PORTS if engine.startswith(prefix)), None)
+        if port is None:
+            out.append(Case(Unknown(f"the default port of engine {display(case.value)} is not known"), "",
+                            case.assumptions))
+        else:
+            out.append(Case(port, f"the default port of engine {display(case.value)}", case.assumptions))
+    return Value(out)
+
+
+def store_subnets(graph: Graph, store: Resource) -> tuple[list[Member] | None, str]:
+    """The subnets a data store lives in, through its subnet group; (None, why) when the store names
+    no subnet group (it then lives in the default VPC) or the group is not in the template."""
+    spec = DATA_STORES.get(store.type)
+    if spec is None:
+        return None, f"{store.describe()} is not a data store this check knows"
+    group_key, group_type, list_key, _sg, _public = spec
+    if group_type is None:
+        return subnets_of(graph, store.get(group_key, default=False)), ""
+    if store.type == "AWS::RDS::DBInstance" and store.has("DBClusterIdentifier") and not store.has(group_key):
+        cluster, reason = _follow_one(graph, store, "DBClusterIdentifier")
+        if cluster is None:
+            return None, reason
+        return store_subnets(graph, cluster)
+    if not store.has(group_key):
+        return None, f"{store.describe()} sets no {group_key}, so it lives in the default VPC"
+    group, reason = _follow_one(graph, store, group_key)
+    if group is None or group.type != group_type:
+        return None, reason or f"the {group_key} of {store.describe()} is not in this template"
+    return subnets_of(graph, group.get(list_key, default=False)), ""
+
+
+def _follow_one(graph, resource, key):
+    found = None
+    for case in resource.get(key, default=False):
+        target, reason = graph.follow(case)
+        if target is None:
+            return None, reason or f"{key} of {resource.describe()} is not in this template"
+        if found is not None and found is not target:
+            return None, f"{key} of {resource.describe()} depends on a condition"
+        found = target
+    return found, "" if found is not None else f"{resource.describe()} sets no {key}"
+
+
+def store_is_private(graph: Graph, store: Resource) -> Verdict:
+    """Yes when the data store can be reached only from inside its VPC.
+
+    Caches, DAX, DocumentDB and Neptune always are. An RDS instance or cluster, or a Redshift cluster,
+    is when ``PubliclyAccessible`` is false, or when it is absent and every subnet of its subnet group
+    is private or isolated (no route in from the internet either way). An Aurora cluster is public
+    when one of its instances sets ``PubliclyAccessible: true``.
+    """
+    spec = DATA_STORES.get(store.type)
+    if spec is None:
+        return Verdict.unknown(f"{store.describe()} is not a data store this check knows")
+    if not spec[4]:
+        return Verdict.true(f"{store.type} is reachable only inside its VPC")
+    holders = [store]
+    if store.type == "AWS::RDS::DBCluster":
+        holders = [i for i in graph.of_type("AWS::RDS::DBInstance")
+                   if _follow_one(graph, i, "DBClusterIdentifier")[0] is store] + ([store] if store.has(
+                       "PubliclyAccessible") else [])
+    explicit = []
+    for holder in holders:
+        for case in holder.get("PubliclyAccessible", default=False):
+            if not case.known:
+                return Verdict.unknown(f"PubliclyAccessible of {holder.describe()} is not known: {case.value.reason}")
+            flag = case.value if isinstance(case.value, bool) else \
+                str(case.value).lower() == "true" if case.value is not None else None
+            if flag is True:
+                return Verdict.false(f"{holder.describe()} sets PubliclyAccessible true ({case.origin})")
+            if flag is False:
+                explicit.append(holder)
+    if explicit and len(explicit) == len(holders):
+        return Verdict.true(f"{store.describe()} sets PubliclyAccessible false")
+    members, reason = store_subnets(graph, store)
+    if members is None:
+        return Verdict.unknown(reason)
+    if any(m.resource is None for m in members):
+        return Verdict.unknown(next(m.reason for m in members if m.resource is None))
+    classes = [subnet_class(graph, m.resource) for m in members]
+    if any(not c.settled for c in classes):
+        return Verdict.unknown(next(c.reason for c in classes if not c.settled))
+    if any(c.kind == PUBLIC for c in classes):
+        return Verdict.false(f"{store.describe()} leaves PubliclyAccessible unset and has public subnets")
+    return Verdict.true(f"the subnets of {store.describe()} are private or isolated")
+
+
+def attribute_references(resource: Resource, types=None) -> list[tuple[Resource, str, str]]:
+    """The template resources a resource's properties name through ``Fn::GetAtt`` or ``${X.Attr}`` in
+    ``Fn::Sub``: (the resource named, the attribute, the property path of the reference)."""
+    import re
+
+    out = []
+    graph = resource.graph
+
+    def add(name, attribute, path):
+        target = graph.resources.get(name)
+        if target is not None and (types is None or target.type in types):
+            out.append((target, attribute, path))
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if len(node) == 1:
+                (key, arg), = node.items()
+                if key == "Fn::GetAtt":
+                    parts = arg if isinstance(arg, list) else arg.split(".", 1) if isinstance(arg, str) else []
+                    if len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], str):
+                        add(parts[0], parts[1], path)
+                elif key == "Fn::Sub":
+                    text = arg[0] if isinstance(arg, list) and arg else arg
+                    if isinstance(text, str):
+                        for m in re.findall(r"\$\{([^!}.][^}.]*)\.([^}]+)\}", text):
+                            add(m[0], m[1], path)
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path and not str(k).startswith("Fn::") else (path or k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, path)
+
+    walk(resource.props, "")
+    return out
