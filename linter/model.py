@@ -13,6 +13,12 @@ from .policy import (Statement, allows, function_role, lambda_permissions, permi
 from .network import (EGRESS_ONLY, ELSEWHERE, ISOLATED, PRIVATE_NAT, PUBLIC, UNKNOWN, Member, SubnetClass,  # noqa: F401,E402
                       egress_allows, endpoint_services, ingress_allows, security_groups_of, single_zone_scenario,
                       subnet_class, subnet_zone, subnets_of)
+from .network import (ADMIN_PORTS, DATABASE_PORTS, EGRESS, INGRESS, SecurityGroupRule, is_world,  # noqa: F401,E402
+                      port_span, rule_field, security_group_rules)
+from .network import (DATA_STORES, attribute_references, store_is_private, store_port, store_subnets,  # noqa: F401,E402
+                      VPC, as_network, endpoint_service, existence_value, gateway_endpoint_serves,  # noqa: F401,E402
+                      depends_on, follow_one, referencing_resources, vpc_cidr_values, vpc_of, waits_for,
+                      zone_region)
 
 # The rule-writing API (docs/writing-rules.md): list entries, coverage answers, defaults.
 from .cfn import ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS  # noqa: F401,E402
