@@ -20,3 +20,6 @@ from .graph import Entry  # noqa: F401,E402
 
 # The catalogue's "in production" convention (linter/environment.py).
 from .environment import is_production_text, production  # noqa: F401,E402
+
+# ECS task definitions and services (linter/ecs.py).
+from .ecs import private_ecr_image, requires_fargate, services_of, task_definition_of  # noqa: F401,E402

@@ -1,0 +1,86 @@
+"""ECS facts several rules share: which task definitions run on Fargate, and whose images are private ECR.
+
+Fargate tasks have no instance role to fall back on and no host ports; rules about execution roles,
+task networking and task sizes all ask the same questions of a task definition and its services.
+"""
+from __future__ import annotations
+
+import re
+
+from .graph import Graph, Resource
+from .text import literal_parts
+from .values import TOKEN, Case, ResourceRef, Value
+
+TASK_DEFINITION = "AWS::ECS::TaskDefinition"
+SERVICE = "AWS::ECS::Service"
+ECR_REPOSITORY = "AWS::ECR::Repository"
+
+# <account>.dkr.ecr.<region>.amazonaws.com[.cn]/repository — a private registry; public.ecr.aws is public.
+_PRIVATE_ECR = re.compile(r"\.dkr\.ecr\.|\.dkr\.ecr-fips\.", re.IGNORECASE)
+
+
+def requires_fargate(task: Resource) -> Value:
+    """Per scenario, whether the task definition's ``RequiresCompatibilities`` include ``FARGATE``.
+
+    Absent means ``EC2`` only, so False ("RequiresCompatibilities not set"). Unknown cases stay unknown.
+    Example: ``for fargate, cpu in ctx.cases(task, requires_fargate(task), task.get("Cpu")): ...``
+    """
+    def has_fargate(value):
+        if value is None:
+            return False
+        items = value if isinstance(value, (list, tuple)) else [value]
+        return any(isinstance(item, str) and item.upper() == "FARGATE" for item in items)
+
+    cases = []
+    for case in task.get("RequiresCompatibilities", default=False):
+        if not case.known:
+            cases.append(case)
+        elif case.value is None:
+            cases.append(Case(False, "RequiresCompatibilities not set, so EC2 only", case.assumptions))
+        else:
+            cases.append(Case(has_fargate(case.value), case.origin, case.assumptions))
+    return Value(cases)
+
+
+def private_ecr_image(graph: Graph, case: Case):
+    """Whether a container ``Image`` case names a private ECR repository: True, False, or None (cannot tell).
+
+    ``!GetAtt Repo.RepositoryUri`` of a template repository and ``${AWS::AccountId}.dkr.ecr.…`` strings are
+    private ECR; ``public.ecr.aws/…`` and Docker Hub names are not; an image whose registry is known only at
+    deploy time (``${Registry}/app``, a parameter, an import) cannot be told.
+    Example: ``private_ecr_image(graph, image_case) is True``.
+    """
+    value = case.value
+    if isinstance(value, ResourceRef):
+        target = graph.resources.get(value.logical_id)
+        return True if target is not None and target.type == ECR_REPOSITORY else None
+    if not isinstance(value, str):
+        return None
+    for match in TOKEN.finditer(value):
+        logical_id = match.group(1).split(".", 1)[0]
+        target = graph.resources.get(logical_id)
+        if target is not None and target.type == ECR_REPOSITORY:
+            return True
+    written = "".join(part for part in literal_parts(value) if part is not None)
+    if _PRIVATE_ECR.search(written):
+        return True
+    if literal_parts(value)[0] is None:
+        return None   # the registry host is not written in the template
+    return False
+
+
+def task_definition_of(graph: Graph, service: Resource, case: Case) -> tuple[Resource | None, str]:
+    """The template task definition a service's ``TaskDefinition`` case names, or (None, reason)."""
+    found, reason = graph.follow(case, (TASK_DEFINITION,))
+    if found is not None and found.type != TASK_DEFINITION:
+        return None, f"{found.logical_id} is not a task definition"
+    return found, reason
+
+
+def services_of(graph: Graph, task: Resource) -> list[Resource]:
+    """The template's ECS services whose ``TaskDefinition`` names ``task`` in some scenario."""
+    out = []
+    for service in graph.of_type(SERVICE):
+        if graph.refers_to(service.get("TaskDefinition", default=False), task):
+            out.append(service)
+    return out
