@@ -84,3 +84,47 @@ def services_of(graph: Graph, task: Resource) -> list[Resource]:
         if graph.refers_to(service.get("TaskDefinition", default=False), task):
             out.append(service)
     return out
+
+
+# Fargate task sizes: CPU units → the memory (MiB) it can have; 256 units has three fixed sizes, the others
+# a range (lowest, highest, step).
+FARGATE_SIZES = {256: ((512, 1024, 2048),), 512: ((1024, 4096, 1024),), 1024: ((2048, 8192, 1024),),
+                 2048: ((4096, 16384, 1024),), 4096: ((8192, 30720, 1024),), 8192: ((16384, 61440, 4096),),
+                 16384: ((32768, 122880, 8192),)}
+_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(vcpu|gb)?\s*$", re.IGNORECASE)
+
+
+def task_size(case: Case):
+    """A task-level ``Cpu`` or ``Memory`` case in CPU units or MiB: ``"1 vCPU"`` → 1024, ``"2 GB"`` → 2048,
+    ``"512"`` → 512; None when it is not such a value. Usable as a ``ctx.cases`` converter."""
+    value = case.value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if not isinstance(value, str):
+        return None
+    match = _UNIT.match(value)
+    if not match:
+        return None
+    number = float(match.group(1))
+    if match.group(2):
+        number *= 1024
+    return int(number) if number.is_integer() else number
+
+
+def fargate_size_fits(cpu: int, memory: int) -> str | None:
+    """None when Fargate offers the CPU/memory pair, else why not (the memory a CPU size allows)."""
+    sizes = FARGATE_SIZES.get(cpu)
+    if sizes is None:
+        return f"Fargate CPU must be one of {', '.join(str(c) for c in FARGATE_SIZES)} units"
+    options = sizes[0]
+    if cpu == 256:
+        allowed = list(options)
+    else:
+        low, high, step = options
+        allowed = list(range(low, high + 1, step))
+    if memory in allowed:
+        return None
+    shown = ", ".join(str(m) for m in allowed) if len(allowed) <= 4 else f"{allowed[0]} to {allowed[-1]} in steps of {allowed[1] - allowed[0]}"
+    return f"with {cpu} CPU units Fargate offers {shown} MiB of memory"

@@ -22,4 +22,5 @@ from .graph import Entry  # noqa: F401,E402
 from .environment import is_production_text, production  # noqa: F401,E402
 
 # ECS task definitions and services (linter/ecs.py).
-from .ecs import private_ecr_image, requires_fargate, services_of, task_definition_of  # noqa: F401,E402
+from .ecs import (fargate_size_fits, private_ecr_image, requires_fargate, services_of,  # noqa: F401,E402
+                  task_definition_of, task_size)
