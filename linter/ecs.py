@@ -128,3 +128,13 @@ def fargate_size_fits(cpu: int, memory: int) -> str | None:
         return None
     shown = ", ".join(str(m) for m in allowed) if len(allowed) <= 4 else f"{allowed[0]} to {allowed[-1]} in steps of {allowed[1] - allowed[0]}"
     return f"with {cpu} CPU units Fargate offers {shown} MiB of memory"
+
+
+_SECRET_NAME = re.compile(r"(?i)(passw(or)?d|passwd|secret|api_?key|access_?key|private_?key|token|credential)")
+_NOT_SECRET_NAME = re.compile(r"(?i)(_arn|_id|_name|_file|_path|_url|_uri|_region|_length|_ttl)$")
+
+
+def secret_like_name(name: str) -> bool:
+    """Whether an environment variable name says it holds a secret (``DB_PASSWORD``, ``STRIPE_API_KEY``);
+    names of secrets' locations (``DB_SECRET_ARN``, ``TOKEN_URL``) do not."""
+    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
