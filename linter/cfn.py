@@ -78,6 +78,11 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Kinesis::Stream", "StreamModeDetails.StreamMode"): ("PROVISIONED", "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
+    # rules ASG004, EBN001-EBN003 (rules-compute)
+    ("AWS::AutoScaling::AutoScalingGroup", "MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity"):
+        (0, "the Auto Scaling default"),
+    ("AWS::AutoScaling::AutoScalingGroup",
+     "MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity"): (100, "the Auto Scaling default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
