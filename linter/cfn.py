@@ -83,6 +83,7 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
         (0, "the Auto Scaling default"),
     ("AWS::AutoScaling::AutoScalingGroup",
      "MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity"): (100, "the Auto Scaling default"),
+    ("AWS::EC2::Volume", "VolumeType"): ("gp2", "the EBS default for CloudFormation"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
