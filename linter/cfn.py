@@ -84,6 +84,15 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::AutoScaling::AutoScalingGroup",
      "MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity"): (100, "the Auto Scaling default"),
     ("AWS::EC2::Volume", "VolumeType"): ("gp2", "the EBS default for CloudFormation"),
+    **{(beanstalk_type, f"OptionSettings[{namespace}:{name}]"): default
+       for beanstalk_type in ("AWS::ElasticBeanstalk::Environment", "AWS::ElasticBeanstalk::ConfigurationTemplate")
+       for (namespace, name), default in {
+           ("aws:elasticbeanstalk:command", "DeploymentPolicy"): ("AllAtOnce", "the Elastic Beanstalk API default"),
+           ("aws:elasticbeanstalk:environment", "EnvironmentType"): ("LoadBalanced", "the Elastic Beanstalk default"),
+           ("aws:elasticbeanstalk:sqsd", "VisibilityTimeout"): (300, "the Elastic Beanstalk worker default"),
+           ("aws:elasticbeanstalk:sqsd", "InactivityTimeout"): (299, "the Elastic Beanstalk worker default"),
+           ("aws:rds:dbinstance", "DBDeletionPolicy"): ("Delete", "the Elastic Beanstalk default"),
+       }.items()},
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

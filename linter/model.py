@@ -24,3 +24,6 @@ from .environment import is_production_text, production  # noqa: F401,E402
 # ECS task definitions and services (linter/ecs.py).
 from .ecs import (fargate_size_fits, private_ecr_image, requires_fargate, services_of,  # noqa: F401,E402
                   secret_like_name, task_definition_of, task_size)
+
+# Elastic Beanstalk option settings (linter/beanstalk.py).
+from .beanstalk import configuration_template, namespace_options, option  # noqa: F401,E402
