@@ -109,3 +109,14 @@ def _own_option(holder: Resource, namespace: str, name: str) -> Value | None:
     if all(not c.known for c in cases):
         return Value(cases)
     return Value([c for c in cases if c.known] + unknown)
+
+
+def option_at(resource: Resource, namespace: str, name: str) -> str | None:
+    """Where the resource's own ``OptionSettings`` set the option (``OptionSettings.2.Value``), for
+    ``ctx.finding(at=...)``; else ``OptionSettings`` when it has some, else None (the resource itself)."""
+    for entry in resource.entries("OptionSettings"):
+        spaces = [c.value for c in entry.get("Namespace", default=False)]
+        names = [c.value for c in entry.get("OptionName", default=False)]
+        if namespace in spaces and name in names:
+            return f"{entry.at}.Value"
+    return "OptionSettings" if resource.has("OptionSettings") else None

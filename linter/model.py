@@ -26,4 +26,4 @@ from .ecs import (fargate_size_fits, private_ecr_image, requires_fargate, servic
                   secret_like_name, task_definition_of, task_size)
 
 # Elastic Beanstalk option settings (linter/beanstalk.py).
-from .beanstalk import configuration_template, namespace_options, option  # noqa: F401,E402
+from .beanstalk import configuration_template, namespace_options, option, option_at  # noqa: F401,E402
