@@ -78,12 +78,15 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Kinesis::Stream", "StreamModeDetails.StreamMode"): ("PROVISIONED", "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
-    # rules ASG004, EBN001-EBN003 (rules-compute)
+    # rules ASG004, EC002, ECS002, EBN001-EBN003 (rules-compute)
     ("AWS::AutoScaling::AutoScalingGroup", "MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity"):
         (0, "the Auto Scaling default"),
     ("AWS::AutoScaling::AutoScalingGroup",
      "MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity"): (100, "the Auto Scaling default"),
     ("AWS::EC2::Volume", "VolumeType"): ("gp2", "the EBS default for CloudFormation"),
+    ("AWS::ECS::Service", "DesiredCount"): (1, "the ECS default for a new service"),
+    ("AWS::ECS::Service", "DeploymentConfiguration.MinimumHealthyPercent"): (100, "the ECS default"),
+    ("AWS::ECS::Service", "DeploymentConfiguration.MaximumPercent"): (200, "the ECS default"),
     **{(beanstalk_type, f"OptionSettings[{namespace}:{name}]"): default
        for beanstalk_type in ("AWS::ElasticBeanstalk::Environment", "AWS::ElasticBeanstalk::ConfigurationTemplate")
        for (namespace, name), default in {
