@@ -1,14 +1,14 @@
 """The public model rules are written against: one import for everything a rule needs."""
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
 from .engine import RuleContext, rule  # noqa: F401
-from .graph import Edge, Graph, Resource  # noqa: F401
+from .graph import Arn, Edge, Graph, Resource, parse_arn  # noqa: F401
 from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_list, as_number, as_text,  # noqa: F401
                      combinations, display, is_ref, is_symbolic, scenario_of, scenario_text, uncovered_scenario)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
 # -- policy documents, role and resource permissions, networking (three-valued: linter.tri.Verdict)
 from .tri import Verdict, across_cases, all_of, any_of  # noqa: F401,E402
 from .policy import (Statement, allows, function_role, lambda_permissions, permission_allows,  # noqa: F401,E402
-                     resource_policies, role_allows, role_documents, services_used, statements)
+                     resource_policies, role_allows, role_documents, services_used, statements, trusts_service)
 from .network import (EGRESS_ONLY, ELSEWHERE, ISOLATED, PRIVATE_NAT, PUBLIC, UNKNOWN, Member, SubnetClass,  # noqa: F401,E402
                       egress_allows, endpoint_services, ingress_allows, security_groups_of, single_zone_scenario,
                       subnet_class, subnet_zone, subnets_of)
@@ -27,3 +27,6 @@ from .ecs import (fargate_size_fits, private_ecr_image, requires_fargate, servic
 
 # Elastic Beanstalk option settings (linter/beanstalk.py).
 from .beanstalk import configuration_template, namespace_options, option, option_at  # noqa: F401,E402
+
+# Strings only partly known until deploy time, judged on their written parts (linter/text.py).
+from .text import as_name, fully_literal, literal_parts  # noqa: F401,E402

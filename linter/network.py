@@ -170,9 +170,10 @@ def _classify_table(graph, table, routes):
 def _default_route_kind(graph, table, routes, destination_key, default):
     for route in routes:
         dest = route.get(destination_key, default=False)
-        values = {c.value if c.known else None for c in dest}
-        if any(not c.known for c in dest):
+        # A destination that is not a CIDR string (a mapping or list written by mistake) is unknown too.
+        if any(not c.known or (c.value is not None and not isinstance(c.value, str)) for c in dest):
             return UNKNOWN, f"the destination of route {route.logical_id} is unknown"
+        values = {c.value for c in dest}
         if default not in values:
             continue
         if route.existence or len(values) > 1:
