@@ -36,23 +36,45 @@ def _option(holders: list[Resource], rtype: str, namespace: str, name: str) -> V
     found = _own_option(holders[0], namespace, name)
     if found is None:
         return _option(holders[1:], rtype, namespace, name)
-    # An entry that exists only when a condition holds: elsewhere the next source applies.
-    gaps = {_negation(c.assumptions) for c in found if c.assumptions}
-    if gaps and all(c.assumptions for c in found) and len(gaps) == 1 and None not in gaps:
+    # An entry that exists only in some scenarios: in the others the next source applies.
+    scenarios = [c.assumptions for c in found]
+    if all(scenarios):
         rest = _option(holders[1:], rtype, namespace, name)
-        gap = gaps.pop()
-        found = Value(list(found) + [m for m in (c.with_assumptions(gap) for c in rest) if m is not None])
+        gaps = _complement(holders[0], scenarios)
+        if gaps is None:
+            gaps = [()]
+            rest = Value([Case(Unknown(f"option {namespace} {name} of {holders[0].logical_id} is set only in some "
+                                       "scenarios, and the others cannot be told"), "")])
+        extra = [m for gap in gaps for m in (c.with_assumptions(gap) for c in rest) if m is not None]
+        found = Value(list(found) + extra)
     return found
 
 
-def _negation(assumptions: tuple):
-    """The opposite scenario of a single true/false condition assumption, else None."""
-    if len(assumptions) != 1:
+def _complement(holder: Resource, scenarios: list[tuple]) -> list[tuple] | None:
+    """The scenarios none of ``scenarios`` covers, when each names one parameter value or condition."""
+    keys = {key for scenario in scenarios for key, _choice in scenario}
+    if len(keys) != 1 or any(len(scenario) != 1 for scenario in scenarios):
         return None
-    key, choice = assumptions[0]
-    if not isinstance(choice, bool):
+    kind, name = next(iter(keys))
+    resolver = holder.graph.resolver
+    if kind == "parameter":
+        options = [c.assumptions for c in resolver.parameter(name) if c.assumptions]
+    elif kind == "condition":
+        options = [((("condition", name), flag),) for flag in (True, False)]
+    else:
         return None
-    return ((key, not choice),)
+    if not options:
+        return None
+    taken = {choice for scenario in scenarios for _key, choice in scenario}
+    out = []
+    for option_scenario in options:
+        if len(option_scenario) != 1 or option_scenario[0][0] != (kind, name):
+            return None
+        choice = option_scenario[0][1]
+        if isinstance(choice, frozenset) or choice in taken:
+            continue
+        out.append(option_scenario)
+    return out
 
 
 def namespace_options(resource: Resource, namespace: str) -> list[Entry]:
