@@ -1,5 +1,5 @@
 """ECS003 ecs-execution-role-required."""
-from linter.model import as_text, private_ecr_image, requires_fargate, role_allows, rule, services_used
+from linter.model import Value, as_text, private_ecr_image, requires_fargate, role_allows, rule, services_used
 
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 ROLE = "AWS::IAM::Role"
@@ -99,7 +99,10 @@ def _needs(graph, ctx, task):
         if container.has("RepositoryCredentials"):
             yield ("repository-credentials", f"container {name} pulls with RepositoryCredentials",
                    f"{container.at}.RepositoryCredentials", ())
-        for image, on_fargate in ctx.cases(task, container.get("Image"), fargate):
+        # Off Fargate the instance role pulls the image: its registry matters only in Fargate scenarios.
+        fargate_cases = [case for (case,) in ctx.cases(task, fargate) if case.value]
+        pairs = ctx.cases(task, container.get("Image"), Value(fargate_cases)) if fargate_cases else ()
+        for image, on_fargate in pairs:
             if on_fargate.value and private_ecr_image(graph, image) is None:
                 ctx.not_evaluated(task, f"whether image {image.show()} of container {name} is in a private ECR "
                                         "repository is not known")
