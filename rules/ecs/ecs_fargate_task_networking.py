@@ -62,7 +62,11 @@ def fargate_task_networking(graph, ctx):
     See https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html.
     """
     for task in graph.of_type(TASK_DEFINITION):
-        fargate = requires_fargate(task)
+        # Only the Fargate scenarios are judged: an EC2 task's sizes and ports may come from anywhere.
+        fargate_cases = [case for (case,) in ctx.cases(task, requires_fargate(task)) if case.value]
+        if not fargate_cases:
+            continue
+        fargate = Value(fargate_cases)
         yield from _network_mode(ctx, task, fargate)
         yield from _size(ctx, task, fargate)
         yield from _host_ports(ctx, task, fargate)
