@@ -1,5 +1,5 @@
 """ECS007 ecs-task-definition-limits."""
-from linter.model import as_bool, as_list, as_text, rule, secret_like_name, services_of
+from linter.model import Value, as_bool, as_list, as_text, rule, secret_like_name, services_of
 
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 MAX_CONTAINERS = 10
@@ -95,9 +95,13 @@ def _without_load_balancer(graph, task):
 
 def _plaintext_secrets(ctx, task, container, name):
     for variable in task.entries(f"{container.at}.Environment"):
-        for variable_name, value in ctx.cases(variable, variable.get("Name", default=False),
-                                              variable.get("Value", default=False), convert=(as_text, None)):
-            if not variable_name.value or not secret_like_name(variable_name.value) or not as_text(value):
+        # The value matters only for names that say "secret": other variables may come from anywhere.
+        secret_names = [name_case for (name_case,) in ctx.cases(variable, variable.get("Name", default=False),
+                                                                 convert=as_text)
+                        if name_case.value and secret_like_name(name_case.value)]
+        pairs = ctx.cases(variable, Value(secret_names), variable.get("Value", default=False)) if secret_names else ()
+        for variable_name, value in pairs:
+            if not as_text(value):
                 continue
             yield ctx.finding(task, f"container {name} of task definition {task.describe()} sets "
                                     f"{variable_name.value} in plain text ({value.origin or 'written in the template'}); "
