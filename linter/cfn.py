@@ -94,6 +94,24 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
         ("FailedDocumentsOnly", "the Firehose default"),
     ("AWS::KinesisFirehose::DeliveryStream", "AmazonOpenSearchServerlessDestinationConfiguration.S3BackupMode"):
         ("FailedDocumentsOnly", "the Firehose default"),
+    # rules ASG004, EC002, ECS002, EBN001-EBN003 (rules-compute)
+    ("AWS::AutoScaling::AutoScalingGroup", "MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity"):
+        (0, "the Auto Scaling default"),
+    ("AWS::AutoScaling::AutoScalingGroup",
+     "MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity"): (100, "the Auto Scaling default"),
+    ("AWS::EC2::Volume", "VolumeType"): ("gp2", "the EBS default for CloudFormation"),
+    ("AWS::ECS::Service", "DesiredCount"): (1, "the ECS default for a new service"),
+    ("AWS::ECS::Service", "DeploymentConfiguration.MinimumHealthyPercent"): (100, "the ECS default"),
+    ("AWS::ECS::Service", "DeploymentConfiguration.MaximumPercent"): (200, "the ECS default"),
+    **{(beanstalk_type, f"OptionSettings[{namespace}:{name}]"): default
+       for beanstalk_type in ("AWS::ElasticBeanstalk::Environment", "AWS::ElasticBeanstalk::ConfigurationTemplate")
+       for (namespace, name), default in {
+           ("aws:elasticbeanstalk:command", "DeploymentPolicy"): ("AllAtOnce", "the Elastic Beanstalk API default"),
+           ("aws:elasticbeanstalk:environment", "EnvironmentType"): ("LoadBalanced", "the Elastic Beanstalk default"),
+           ("aws:elasticbeanstalk:sqsd", "VisibilityTimeout"): (300, "the Elastic Beanstalk worker default"),
+           ("aws:elasticbeanstalk:sqsd", "InactivityTimeout"): (299, "the Elastic Beanstalk worker default"),
+           ("aws:rds:dbinstance", "DBDeletionPolicy"): ("Delete", "the Elastic Beanstalk default"),
+       }.items()},
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

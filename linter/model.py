@@ -28,6 +28,13 @@ from .graph import Entry  # noqa: F401,E402
 # The catalogue's "in production" convention (linter/environment.py).
 from .environment import is_production_text, production  # noqa: F401,E402
 
+# ECS task definitions and services (linter/ecs.py).
+from .ecs import (fargate_size_fits, private_ecr_image, requires_fargate, services_of,  # noqa: F401,E402
+                  secret_like_name, task_definition_of, task_size)
+
+# Elastic Beanstalk option settings (linter/beanstalk.py).
+from .beanstalk import configuration_template, namespace_options, option, option_at  # noqa: F401,E402
+
 # Strings only partly known until deploy time, judged on their written parts (linter/text.py).
 from .text import as_name, fully_literal, literal_parts  # noqa: F401,E402
 from .limits import (Limit, entries, fields, is_literal, known_size, outside, unresolved_reason,  # noqa: F401
