@@ -78,6 +78,11 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Kinesis::Stream", "StreamModeDetails.StreamMode"): ("PROVISIONED", "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
+    # API Gateway rules (APG004 ... APG008)
+    ("AWS::ApiGateway::Method", "AuthorizationType"): ("NONE", "the API Gateway default"),
+    ("AWS::ApiGatewayV2::Route", "AuthorizationType"): ("NONE", "the API Gateway default"),
+    ("AWS::ApiGateway::Method", "ApiKeyRequired"): (False, "the API Gateway default"),
+    ("AWS::ApiGatewayV2::Api", "ProtocolType"): ("HTTP", "the API Gateway default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
