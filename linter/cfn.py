@@ -83,6 +83,14 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::ApiGatewayV2::Route", "AuthorizationType"): ("NONE", "the API Gateway default"),
     ("AWS::ApiGateway::Method", "ApiKeyRequired"): (False, "the API Gateway default"),
     ("AWS::ApiGatewayV2::Api", "ProtocolType"): ("HTTP", "the API Gateway default"),
+    ("AWS::ApiGateway::Stage", "TracingEnabled"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "TracingEnabled"): (False, "the API Gateway default"),
+    ("AWS::ApiGateway::Stage", "CacheClusterEnabled"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "CacheClusterEnabled"): (False, "the API Gateway default"),
+    ("AWS::ApiGateway::Stage", "MethodSettings.*.CachingEnabled"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "MethodSettings.*.CachingEnabled"): (False, "the API Gateway default"),
+    ("AWS::ApiGateway::Stage", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
