@@ -24,5 +24,6 @@ from .environment import is_production_text, production  # noqa: F401,E402
 # API Gateway facts (linter/apigw.py): endpoint types, resource policies, the API a part belongs to.
 from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restrictions,  # noqa: F401,E402
                     resource_policy_restrictions, rest_api_of)
+from .apigw import defined_in_body, depends_on  # noqa: F401,E402
 from .apigw import ACCOUNT as RESTRICTS_ACCOUNT, IP as RESTRICTS_IP  # noqa: F401,E402
 from .apigw import PRINCIPAL as RESTRICTS_PRINCIPAL, VPC as RESTRICTS_VPC  # noqa: F401,E402
