@@ -84,6 +84,8 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::ApiGateway::Method", "ApiKeyRequired"): (False, "the API Gateway default"),
     ("AWS::ApiGatewayV2::Api", "ProtocolType"): ("HTTP", "the API Gateway default"),
     ("AWS::ApiGateway::Stage", "TracingEnabled"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "Auth.ApiKeyRequired"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "Auth.UsagePlan.CreateUsagePlan"): ("NONE", "the SAM default"),
     ("AWS::Serverless::Api", "TracingEnabled"): (False, "the API Gateway default"),
     ("AWS::ApiGateway::Stage", "CacheClusterEnabled"): (False, "the API Gateway default"),
     ("AWS::Serverless::Api", "CacheClusterEnabled"): (False, "the API Gateway default"),
