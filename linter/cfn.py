@@ -85,6 +85,9 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::ApiGatewayV2::Api", "ProtocolType"): ("HTTP", "the API Gateway default"),
     ("AWS::ApiGateway::Stage", "TracingEnabled"): (False, "the API Gateway default"),
     ("AWS::Serverless::Api", "Auth.ApiKeyRequired"): (False, "the API Gateway default"),
+    # ACM001: where a custom domain's certificate must live depends on its endpoint type.
+    ("AWS::ApiGateway::DomainName", "EndpointConfiguration.Types"): (["EDGE"], "the API Gateway default"),
+    ("AWS::Serverless::Api", "Domain.EndpointConfiguration"): ("REGIONAL", "the SAM default"),
     ("AWS::Serverless::Api", "Auth.UsagePlan.CreateUsagePlan"): ("NONE", "the SAM default"),
     ("AWS::Serverless::Api", "TracingEnabled"): (False, "the API Gateway default"),
     ("AWS::ApiGateway::Stage", "CacheClusterEnabled"): (False, "the API Gateway default"),

@@ -27,3 +27,6 @@ from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restr
 from .apigw import defined_in_body, depends_on  # noqa: F401,E402
 from .apigw import ACCOUNT as RESTRICTS_ACCOUNT, IP as RESTRICTS_IP  # noqa: F401,E402
 from .apigw import PRINCIPAL as RESTRICTS_PRINCIPAL, VPC as RESTRICTS_VPC  # noqa: F401,E402
+
+# Regions (linter/region.py): the stack's region when given, and the region of the resource an ARN names.
+from .region import arn_region, stack_region  # noqa: F401,E402
