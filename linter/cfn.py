@@ -112,6 +112,24 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
            ("aws:elasticbeanstalk:sqsd", "InactivityTimeout"): (299, "the Elastic Beanstalk worker default"),
            ("aws:rds:dbinstance", "DBDeletionPolicy"): ("Delete", "the Elastic Beanstalk default"),
        }.items()},
+    # API Gateway rules (APG004 ... APG008)
+    ("AWS::ApiGateway::Method", "AuthorizationType"): ("NONE", "the API Gateway default"),
+    ("AWS::ApiGatewayV2::Route", "AuthorizationType"): ("NONE", "the API Gateway default"),
+    ("AWS::ApiGateway::Method", "ApiKeyRequired"): (False, "the API Gateway default"),
+    ("AWS::ApiGatewayV2::Api", "ProtocolType"): ("HTTP", "the API Gateway default"),
+    ("AWS::ApiGateway::Stage", "TracingEnabled"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "Auth.ApiKeyRequired"): (False, "the API Gateway default"),
+    # ACM001: where a custom domain's certificate must live depends on its endpoint type.
+    ("AWS::ApiGateway::DomainName", "EndpointConfiguration.Types"): (["EDGE"], "the API Gateway default"),
+    ("AWS::Serverless::Api", "Domain.EndpointConfiguration"): ("REGIONAL", "the SAM default"),
+    ("AWS::Serverless::Api", "Auth.UsagePlan.CreateUsagePlan"): ("NONE", "the SAM default"),
+    ("AWS::Serverless::Api", "TracingEnabled"): (False, "the API Gateway default"),
+    ("AWS::ApiGateway::Stage", "CacheClusterEnabled"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "CacheClusterEnabled"): (False, "the API Gateway default"),
+    ("AWS::ApiGateway::Stage", "MethodSettings.*.CachingEnabled"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "MethodSettings.*.CachingEnabled"): (False, "the API Gateway default"),
+    ("AWS::ApiGateway::Stage", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
+    ("AWS::Serverless::Api", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

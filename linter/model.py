@@ -47,3 +47,12 @@ from .delivery import (connector_writes, decide_source_conditions, delivery_poli
                        delivery_verdict)
 from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
 from .schedule import schedule_expression_problem  # noqa: F401,E402
+# API Gateway facts (linter/apigw.py): endpoint types, resource policies, the API a part belongs to.
+from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restrictions,  # noqa: F401,E402
+                    resource_policy_restrictions, rest_api_of)
+from .apigw import defined_in_body, depends_on  # noqa: F401,E402
+from .apigw import ACCOUNT as RESTRICTS_ACCOUNT, IP as RESTRICTS_IP  # noqa: F401,E402
+from .apigw import PRINCIPAL as RESTRICTS_PRINCIPAL, VPC as RESTRICTS_VPC  # noqa: F401,E402
+
+# Regions (linter/region.py): the stack's region when given, and the region of the resource an ARN names.
+from .region import arn_region, stack_region  # noqa: F401,E402

@@ -30,6 +30,10 @@ class Resolver:
         self.parameters_given = dict(parameters or {})
         self.parameter_source = parameter_source
         self.pseudo = dict(pseudo or {})
+        # ``-p AWS::Region=eu-west-1``: a pseudo parameter given like a parameter sets the pseudo parameter.
+        for name in PSEUDO:
+            if name in self.parameters_given and name not in self.pseudo:
+                self.pseudo[name] = self.parameters_given.pop(name)
         params = template.get("Parameters")
         self.parameter_defs = params if isinstance(params, dict) else {}
         mappings = template.get("Mappings")
