@@ -52,3 +52,22 @@ def is_resolved(value) -> bool:
     if isinstance(value, list):
         return all(is_resolved(v) for v in value)
     return True
+
+
+def opaque_resources(graph) -> list[str]:
+    """Logical ids of template resources whose content this tool cannot see: a ``Type`` that is not a
+    resource type name (a preprocessor tag such as ``!Rain::Module "file.yaml"``) or a CloudFormation module (``::MODULE``).
+
+    A rule that looks for a resource that might exist (a bucket policy, a permission) cannot conclude it is
+    missing while such entries are present.
+    """
+    resources = graph.template.get("Resources") if isinstance(graph.template, dict) else None
+    if not isinstance(resources, dict):
+        return []
+    out = []
+    for logical_id, body in resources.items():
+        rtype = body.get("Type") if isinstance(body, dict) else None
+        # The loader keeps a tagged scalar's text (``!Rain::Module "bucket-policy.yaml"``): no ``::`` in it.
+        if not isinstance(rtype, str) or "::" not in rtype or rtype.endswith("::MODULE"):
+            out.append(str(logical_id))
+    return out
