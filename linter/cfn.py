@@ -38,6 +38,13 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::EC2::NatGateway", "ConnectivityType"): ("public", "the NAT gateway default"),
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
+    # rules-ops-s: DNS001, CFR001/CFR004, KMS001
+    ("AWS::Route53::HealthCheck", "HealthCheckConfig.RequestInterval"): (30, "the Route 53 default"),
+    ("AWS::Route53::HealthCheck", "HealthCheckConfig.FailureThreshold"): (3, "the Route 53 default"),
+    ("AWS::KMS::Key", "EnableKeyRotation"): (False, "the KMS default"),
+    ("AWS::KMS::Key", "PendingWindowInDays"): (30, "the KMS default"),
+    ("AWS::KMS::Key", "KeySpec"): ("SYMMETRIC_DEFAULT", "the KMS default"),
+    ("AWS::KMS::Key", "Enabled"): (True, "the KMS default"),
 }
 
 # Attributes that name a resource by its physical name rather than its ARN.
