@@ -38,7 +38,8 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::EC2::NatGateway", "ConnectivityType"): ("public", "the NAT gateway default"),
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
-    # rules-ops-s: DNS001, CFR001/CFR004, KMS001
+    # rules-ops-s: DNS001, CWA001, KMS001
+    (ALARM, "TreatMissingData"): ("missing", "the CloudWatch default"),
     ("AWS::Route53::HealthCheck", "HealthCheckConfig.RequestInterval"): (30, "the Route 53 default"),
     ("AWS::Route53::HealthCheck", "HealthCheckConfig.FailureThreshold"): (3, "the Route 53 default"),
     ("AWS::KMS::Key", "EnableKeyRotation"): (False, "the KMS default"),

@@ -71,3 +71,39 @@ def opaque_resources(graph) -> list[str]:
         if not isinstance(rtype, str) or "::" not in rtype or rtype.endswith("::MODULE"):
             out.append(str(logical_id))
     return out
+
+
+def referrers(graph, resource) -> list[str]:
+    """Logical ids of template resources (and ``Globals`` sections) that refer to ``resource``: Ref, GetAtt or
+    ``${Id}`` in a Sub. Resources under a Condition count too, whatever it decides.
+
+    For rules that ask whether anything uses a resource: an alarm named by a deployment preference, a
+    composite alarm's rule or a health check.
+    """
+    wanted = resource.logical_id
+    template = graph.template if isinstance(graph.template, dict) else {}
+    resources = template.get("Resources") if isinstance(template.get("Resources"), dict) else {}
+    found = [str(lid) for lid, body in resources.items() if lid != wanted and _mentions(body, wanted, 0)]
+    if _mentions(template.get("Globals"), wanted, 0):
+        found.append("Globals")
+    return found
+
+
+def _mentions(node, wanted: str, depth: int) -> bool:
+    if depth > 40:
+        return False
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and value == wanted:
+                return True
+            if key == "Fn::GetAtt" and ((isinstance(value, list) and value and value[0] == wanted)
+                                        or (isinstance(value, str) and value.split(".", 1)[0] == wanted)):
+                return True
+            if _mentions(value, wanted, depth + 1):
+                return True
+        return False
+    if isinstance(node, list):
+        return any(_mentions(item, wanted, depth + 1) for item in node)
+    if isinstance(node, str):
+        return "${" + wanted + "}" in node or "${" + wanted + "." in node
+    return False
