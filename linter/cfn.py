@@ -38,7 +38,17 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::EC2::NatGateway", "ConnectivityType"): ("public", "the NAT gateway default"),
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
-    # rules-ops-s: DNS001, CWA001, KMS001
+    # rules-ops-s: DNS001, CWA001, CFR004, KMS001 (paths with * are read through linter.shapes.get_entry)
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.MinTTL"): (0, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.DefaultTTL"):
+        (86400, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.MaxTTL"):
+        (31536000, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.MinTTL"): (0, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.DefaultTTL"):
+        (86400, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.MaxTTL"):
+        (31536000, "the CloudFront default"),
     (ALARM, "TreatMissingData"): ("missing", "the CloudWatch default"),
     ("AWS::Route53::HealthCheck", "HealthCheckConfig.RequestInterval"): (30, "the Route 53 default"),
     ("AWS::Route53::HealthCheck", "HealthCheckConfig.FailureThreshold"): (3, "the Route 53 default"),

@@ -107,3 +107,19 @@ def _mentions(node, wanted: str, depth: int) -> bool:
     if isinstance(node, str):
         return "${" + wanted + "}" in node or "${" + wanted + "." in node
     return False
+
+
+def get_entry(resource, path: str):
+    """``resource.get(path)`` for a path inside list entries (``CacheBehaviors.2.DefaultTTL``), with the §A
+    default written in ``linter.cfn.DEFAULTS`` under the path with ``*`` for each index."""
+    import re
+
+    from .cfn import DEFAULTS
+    from .values import Value
+
+    value = resource.get(path)
+    default = DEFAULTS.get((resource.type, re.sub(r"(?<=\.)\d+(?=\.|$)", "*", path)))
+    if default is None:
+        return value
+    return Value(Case(default[0], default[1], c.assumptions) if c.value is None and c.origin == "not set" else c
+                 for c in value)
