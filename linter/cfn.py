@@ -50,6 +50,9 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.MaxTTL"):
         (31536000, "the CloudFront default"),
     (ALARM, "TreatMissingData"): ("missing", "the CloudWatch default"),
+    ("AWS::Cognito::UserPool", "MfaConfiguration"): ("OFF", "the Cognito default"),
+    ("AWS::Cognito::UserPool", "UserPoolAddOns.AdvancedSecurityMode"): ("OFF", "the Cognito default"),
+    ("AWS::Cognito::IdentityPool", "AllowUnauthenticatedIdentities"): (False, "the Cognito default"),
     ("AWS::Route53::HealthCheck", "HealthCheckConfig.RequestInterval"): (30, "the Route 53 default"),
     ("AWS::Route53::HealthCheck", "HealthCheckConfig.FailureThreshold"): (3, "the Route 53 default"),
     ("AWS::KMS::Key", "EnableKeyRotation"): (False, "the KMS default"),
