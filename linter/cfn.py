@@ -130,6 +130,27 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Serverless::Api", "MethodSettings.*.CachingEnabled"): (False, "the API Gateway default"),
     ("AWS::ApiGateway::Stage", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
     ("AWS::Serverless::Api", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
+    # rules-ops-s: DNS001, CWA001, CFR004, KMS001 (paths with * are read through linter.shapes.get_entry)
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.MinTTL"): (0, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.DefaultTTL"):
+        (86400, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.MaxTTL"):
+        (31536000, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.MinTTL"): (0, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.DefaultTTL"):
+        (86400, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.MaxTTL"):
+        (31536000, "the CloudFront default"),
+    (ALARM, "TreatMissingData"): ("missing", "the CloudWatch default"),
+    ("AWS::Cognito::UserPool", "MfaConfiguration"): ("OFF", "the Cognito default"),
+    ("AWS::Cognito::UserPool", "UserPoolAddOns.AdvancedSecurityMode"): ("OFF", "the Cognito default"),
+    ("AWS::Cognito::IdentityPool", "AllowUnauthenticatedIdentities"): (False, "the Cognito default"),
+    ("AWS::Route53::HealthCheck", "HealthCheckConfig.RequestInterval"): (30, "the Route 53 default"),
+    ("AWS::Route53::HealthCheck", "HealthCheckConfig.FailureThreshold"): (3, "the Route 53 default"),
+    ("AWS::KMS::Key", "EnableKeyRotation"): (False, "the KMS default"),
+    ("AWS::KMS::Key", "PendingWindowInDays"): (30, "the KMS default"),
+    ("AWS::KMS::Key", "KeySpec"): ("SYMMETRIC_DEFAULT", "the KMS default"),
+    ("AWS::KMS::Key", "Enabled"): (True, "the KMS default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
