@@ -20,3 +20,6 @@ from .graph import Entry  # noqa: F401,E402
 
 # The catalogue's "in production" convention (linter/environment.py).
 from .environment import is_production_text, production  # noqa: F401,E402
+
+# Whole structured properties (key schemas) judged only when fully known (linter/datastores.py).
+from .datastores import fully_resolved  # noqa: F401,E402
