@@ -83,6 +83,7 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
         (False, "the DynamoDB default"),
     ("AWS::DynamoDB::Table", "DeletionProtectionEnabled"): (False, "the DynamoDB default"),
     ("AWS::DAX::Cluster", "SSESpecification.SSEEnabled"): (False, "the DAX default"),
+    ("AWS::ElastiCache::ReplicationGroup", "Engine"): ("redis", "the ElastiCache default"),
     ("AWS::ElastiCache::ReplicationGroup", "AutomaticFailoverEnabled"): (False, "the ElastiCache default"),
     ("AWS::ElastiCache::ReplicationGroup", "MultiAZEnabled"): (False, "the ElastiCache default"),
     ("AWS::ElastiCache::ReplicationGroup", "SnapshotRetentionLimit"): (0, "the ElastiCache default"),
