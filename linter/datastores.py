@@ -36,3 +36,49 @@ def _first_unknown(node):
         if found is not None:
             return found
     return None
+
+
+def subnet_zone_values(graph, subnet_ids) -> tuple[list, list[Value], str]:
+    """The subnets a subnet-group's ``SubnetIds`` case names, their zone Values, and why not ("" if fine).
+
+    For counting the Availability Zones of a DAX, RDS or ElastiCache subnet group: pass the zone Values
+    to ``ctx.cases(subject, *zones, convert=as_text)``. When a subnet is not described by the template,
+    the lists are empty and the reason says which.
+    Example: ``subnets, zones, why = subnet_zone_values(graph, ids)``.
+    """
+    from .network import subnet_zone, subnets_of
+
+    members = subnets_of(graph, subnet_ids)
+    loose = next((m for m in members if m.resource is None), None)
+    if loose is not None:
+        return [], [], f"the zone of a subnet is not known: {loose.reason}"
+    subnets = [m.resource for m in members]
+    return subnets, [subnet_zone(s) for s in subnets], ""
+
+
+def distinct_zones(zone_cases) -> tuple[list[str], str]:
+    """The distinct Availability Zones among known zone cases, or ``([], reason)`` when they cannot be told.
+
+    Literal zones compare as written. Zones picked from ``Fn::GetAZs`` by index, or built from the Region
+    (``${AWS::Region}a``), compare by their written form: two different indexes are two zones. A mix of
+    forms (a literal zone beside ``!Select [0, !GetAZs ""]``) cannot be compared statically.
+    Example: ``zones, why = distinct_zones(picked)`` for the cases ``ctx.cases`` yields.
+    """
+    from .values import display, is_symbolic
+
+    forms, names = set(), set()
+    for case in zone_cases:
+        value = case.value
+        if not isinstance(value, str):
+            return [], f"zone {case.show()} is not a zone name"
+        if not is_symbolic(value):
+            forms.add("literal")
+        elif "Fn::GetAZs" in value:
+            forms.add("get-azs")
+        else:
+            forms.add(f"built:{value.rstrip('abcdefghijklmnopqrstuvwxyz')}")
+        names.add(display(value))
+    if len(forms) > 1:
+        return [], "the subnets' zones are written in different forms (literal names, Fn::GetAZs picks, " \
+                   "names built from the Region), which cannot be compared statically"
+    return sorted(names), ""

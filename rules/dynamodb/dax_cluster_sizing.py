@@ -1,5 +1,5 @@
 """DDB002 dax-cluster-sizing."""
-from linter.model import as_bool, as_list, as_number, as_text, production, rule, subnet_zone, subnets_of
+from linter.model import as_bool, as_list, as_number, as_text, distinct_zones, production, rule, subnet_zone_values
 
 DAX_CLUSTER = "AWS::DAX::Cluster"
 DAX_SUBNET_GROUP = "AWS::DAX::SubnetGroup"
@@ -89,15 +89,15 @@ def _subnet_zones(graph, ctx, cluster):
             ctx.not_evaluated(cluster, f"the subnet group {name.show()} cannot be followed: {why or 'not a DAX subnet group'}")
             continue
         for (subnet_ids,) in ctx.cases(cluster, group.get("SubnetIds"), convert=as_list):
-            members = subnets_of(graph, subnet_ids)
-            loose = next((m for m in members if m.resource is None), None)
-            if loose is not None:
-                ctx.not_evaluated(cluster, f"the zone of a subnet of {group.describe()} is not known: {loose.reason}")
+            subnets, zones, why = subnet_zone_values(graph, subnet_ids)
+            if why:
+                ctx.not_evaluated(cluster, f"{group.describe()}: {why}")
                 continue
-            subnets = [m.resource for m in members]
-            zones = [subnet_zone(s) for s in subnets]
-            for picked in ctx.cases(cluster, *zones, convert=as_text):
-                distinct = sorted({c.value for c in picked})
+            for picked in ctx.cases(cluster, *zones):
+                distinct, why = distinct_zones(picked)
+                if why:
+                    ctx.not_evaluated(cluster, why)
+                    continue
                 if len(distinct) < minimum:
                     yield ctx.finding(cluster, f"the subnets of DAX subnet group {group.describe()} "
                                                f"({', '.join(s.logical_id for s in subnets)}) are in "
