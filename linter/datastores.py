@@ -7,7 +7,7 @@ names why, instead of comparing half-known data.
 """
 from __future__ import annotations
 
-from .values import Case, Unknown, Value
+from .values import Case, Unknown, Value, is_symbolic
 
 
 def fully_resolved(value: Value) -> Value:
@@ -82,3 +82,41 @@ def distinct_zones(zone_cases) -> tuple[list[str], str]:
         return [], "the subnets' zones are written in different forms (literal names, Fn::GetAZs picks, " \
                    "names built from the Region), which cannot be compared statically"
     return sorted(names), ""
+
+
+def dynamodb_scaling(graph) -> tuple[dict, str]:
+    """Which DynamoDB tables of the template Application Auto Scaling targets scale, and how.
+
+    Returns ``({table logical id: {(index name or None, "WriteCapacityUnits" | "ReadCapacityUnits")}},
+    reason)``; ``reason`` is non-empty when some target's ``ResourceId`` cannot be resolved, so it might
+    scale any table. ``ResourceId`` is ``table/<name>`` or ``table/<name>/index/<index>``, built with
+    ``!Sub``/``!Join`` from the table's Ref or written with its literal ``TableName``.
+    Example: ``scaled, unknown = dynamodb_scaling(graph)``.
+    """
+    scaled, unresolved = {}, ""
+    for target in graph.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
+        namespaces = {c.value for c in target.get("ServiceNamespace") if c.known}
+        if namespaces and "dynamodb" not in namespaces:
+            continue
+        dimensions = {c.value for c in target.get("ScalableDimension") if c.known and isinstance(c.value, str)}
+        for case in target.get("ResourceId"):
+            text = case.value if case.known and isinstance(case.value, str) and not is_symbolic(case.value) else None
+            raw = case.value if case.known and isinstance(case.value, str) else None
+            if raw is None:
+                unresolved = f"scalable target {target.logical_id} names a resource that is not known " \
+                             f"({case.describe()}); it may scale this table"
+                continue
+            parts = raw.split("/")
+            if len(parts) < 2 or parts[0] != "table":
+                continue
+            table, _why = graph.follow(Case(parts[1], case.origin, case.assumptions),
+                                       types=("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"))
+            if table is None:
+                if text is None:
+                    unresolved = f"scalable target {target.logical_id} has ResourceId {case.show()}, which is " \
+                                 "known only at deploy time; it may scale this table"
+                continue
+            index = parts[3] if len(parts) >= 4 and parts[2] == "index" else None
+            for dimension in dimensions or {""}:
+                scaled.setdefault(table.logical_id, set()).add((index, dimension.rsplit(":", 1)[-1]))
+    return scaled, unresolved
