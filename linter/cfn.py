@@ -151,6 +151,20 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::KMS::Key", "PendingWindowInDays"): (30, "the KMS default"),
     ("AWS::KMS::Key", "KeySpec"): ("SYMMETRIC_DEFAULT", "the KMS default"),
     ("AWS::KMS::Key", "Enabled"): (True, "the KMS default"),
+    # DynamoDB, DAX, ElastiCache and RDS data-store rules (DDB002, DDB005, ECH001, RDS004, RDS005).
+    ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"):
+        (False, "the DynamoDB default"),
+    ("AWS::DynamoDB::Table", "DeletionProtectionEnabled"): (False, "the DynamoDB default"),
+    ("AWS::DAX::Cluster", "SSESpecification.SSEEnabled"): (False, "the DAX default"),
+    ("AWS::ElastiCache::ReplicationGroup", "Engine"): ("redis", "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "AutomaticFailoverEnabled"): (False, "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "MultiAZEnabled"): (False, "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "SnapshotRetentionLimit"): (0, "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "AtRestEncryptionEnabled"): (False, "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "TransitEncryptionEnabled"): (False, "the ElastiCache default"),
+    ("AWS::ElastiCache::CacheCluster", "SnapshotRetentionLimit"): (0, "the ElastiCache default"),
+    ("AWS::ElastiCache::CacheCluster", "AZMode"): ("single-az", "the ElastiCache default"),
+    ("AWS::RDS::DBInstance", "EnableIAMDatabaseAuthentication"): (False, "the RDS default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

@@ -56,3 +56,5 @@ from .apigw import PRINCIPAL as RESTRICTS_PRINCIPAL, VPC as RESTRICTS_VPC  # noq
 
 # Regions (linter/region.py): the stack's region when given, and the region of the resource an ARN names.
 from .region import arn_region, stack_region  # noqa: F401,E402
+# Whole structured properties (key schemas) judged only when fully known (linter/datastores.py).
+from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet_zone_values  # noqa: F401,E402
