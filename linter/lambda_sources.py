@@ -104,3 +104,23 @@ def event_source(esm, case: Case):
         return None
     source, _ = esm.graph.follow(case)
     return source
+
+
+def written(value: Value) -> Value:
+    """Whether a property is written, per scenario: True for a value, even one known only at deploy time
+    (a dead-letter ARN from an import is still a dead-letter queue), False where it is absent."""
+    return Value(Case(not (c.known and c.value is None), c.origin, c.assumptions) for c in value)
+
+
+def event_invoke_configs(function) -> list:
+    """The ``AWS::Lambda::EventInvokeConfig`` resources (SAM's included) of a function, and those whose
+    ``FunctionName`` cannot be followed (they may be this function's): ``(mine, unsure)``."""
+    graph = function.graph
+    mine, unsure = [], []
+    for config in graph.of_type("AWS::Lambda::EventInvokeConfig"):
+        targets = [graph.follow(c) for c in config.get("FunctionName")]
+        if any(found is function for found, _ in targets):
+            mine.append(config)
+        elif any(found is None and "not a resource of this template" not in why for found, why in targets):
+            unsure.append(config)
+    return mine, unsure
