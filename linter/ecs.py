@@ -131,7 +131,8 @@ def fargate_size_fits(cpu: int, memory: int) -> str | None:
 
 
 _SECRET_NAME = re.compile(r"(?i)(passw(or)?d|passwd|secret|api_?key|access_?key|private_?key|token|credential)")
-_NOT_SECRET_NAME = re.compile(r"(?i)(_arn|_id|_name|_file|_path|_url|_uri|_region|_length|_ttl)$")
+_NOT_SECRET_NAME = re.compile(r"(?i)(_arn|_id|_name|_file|_path|_url|_uri|_region|_length|_ttl|_port|_type|_host|_endpoint|"
+                              r"_expiry|_timeout|_enabled|_header|_issuer|_version)$")
 
 
 def secret_like_name(name: str) -> bool:

@@ -476,6 +476,12 @@ MANAGED_POLICIES: dict[str, tuple[str, ...]] = {
     "AmazonECSTaskExecutionRolePolicy": ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
                                          "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "logs:CreateLogStream",
                                          "logs:PutLogEvents"),
+    "AmazonEC2ContainerRegistryReadOnly": ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
+                                           "ecr:GetDownloadUrlForLayer", "ecr:GetRepositoryPolicy",
+                                           "ecr:DescribeRepositories", "ecr:ListImages", "ecr:DescribeImages",
+                                           "ecr:BatchGetImage", "ecr:GetLifecyclePolicy",
+                                           "ecr:GetLifecyclePolicyPreview", "ecr:ListTagsForResource",
+                                           "ecr:DescribeImageScanFindings"),
     "AWSLambda_FullAccess": ("lambda:*", "logs:*", "cloudwatch:*", "states:*", "sqs:*", "sns:*", "s3:*",
                              "kinesis:*", "dynamodb:*", "events:*", "iam:PassRole", "ec2:Describe*"),
 }

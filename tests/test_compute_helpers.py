@@ -135,4 +135,5 @@ def test_task_sizes():
 
 def test_secret_like_names():
     assert [secret_like_name(n) for n in ("DB_PASSWORD", "STRIPE_API_KEY", "GITHUB_TOKEN", "DB_SECRET_ARN",
-                                          "TOKEN_URL", "LOG_LEVEL")] == [True, True, True, False, False, False]
+                                          "TOKEN_URL", "LOG_LEVEL", "CREDENTIAL_ISSUER_PORT")] == \
+        [True, True, True, False, False, False, False]
