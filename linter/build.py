@@ -7,6 +7,7 @@ import re
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC
 from .graph import Dangling, Graph, Resource
 from .kinds import ASYNC, CONSUMES, INVOKES, NOTIFIES, PIPE_DLQ, POLL, SUBSCRIBES, SYNC
+from .langext import expand_transforms
 from .resolve import Resolver
 from .sam import IMPLICIT_APIS, expand
 from .values import TOKEN, Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions
@@ -38,10 +39,11 @@ ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId"
 
 def build_graph(path: str, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
                 parameter_source: str = "given on the command line") -> Graph:
+    template, unseen = expand_transforms(template, Resolver(template, parameters, pseudo, parameter_source))
     resolver = Resolver(template, parameters, pseudo, parameter_source)
     resources = expand(template)
     resolver.add_resource_ids(r.logical_id for r in resources)
-    graph = Graph(path, template, resolver)
+    graph = Graph(path, template, resolver, unseen=unseen)
     for resource in resources:
         if resource.condition and _never_created(resolver, resource.condition):
             continue

@@ -112,8 +112,9 @@ def check(paths, parameter_pairs, parameter_file, report):
 
 
 @main.command(name="rules")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="markdown writes the full rule reference (docs/rules.md is made this way).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown", "table"]), default="text",
+              show_default=True, help="markdown writes the full rule reference (docs/rules.md is made this way); "
+                                      "table writes the README's rules table.")
 def list_rules(fmt):
     """List every rule: code, name, default severity and what it checks."""
     from .engine import ENGINE_RULES, all_rules
@@ -126,9 +127,20 @@ def list_rules(fmt):
     if fmt == "markdown":
         click.echo(rules_markdown(rules + list(ENGINE_RULES)), nl=False)
         return
+    if fmt == "table":
+        click.echo(rules_table(rules), nl=False)
+        return
     width = max((len(r.name) for r in rules), default=10)
     for r in rules:
         click.echo(f"{r.code:<8} {r.name:<{width}}  {r.severity.label:<7}  {r.summary}")
+
+
+def rules_table(rules) -> str:
+    """The README's rules table: code (linked to its reference section), name, severity, summary."""
+    out = ["| code | name | severity | catalogue | what it checks |", "|---|---|---|---|---|"]
+    out += [f"| [{r.code}](docs/rules.md#{r.code.lower()}) | `{r.name}` | {r.severity.label} | {r.catalogue_id} | "
+            f"{r.summary.replace('|', '/')} |" for r in rules]
+    return "\n".join(out) + "\n"
 
 
 def rules_markdown(rules) -> str:

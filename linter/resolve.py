@@ -30,6 +30,10 @@ class Resolver:
         self.parameters_given = dict(parameters or {})
         self.parameter_source = parameter_source
         self.pseudo = dict(pseudo or {})
+        # ``-p AWS::Region=eu-west-1``: a pseudo parameter given like a parameter sets the pseudo parameter.
+        for name in PSEUDO:
+            if name in self.parameters_given and name not in self.pseudo:
+                self.pseudo[name] = self.parameters_given.pop(name)
         params = template.get("Parameters")
         self.parameter_defs = params if isinstance(params, dict) else {}
         mappings = template.get("Mappings")
@@ -699,11 +703,30 @@ def _fn_base64(r: Resolver, arg, depth):
 def _fn_tojson(r: Resolver, arg, depth):
     def build(v):
         try:
-            return json.dumps(v, default=str)
+            return json.dumps(v, default=_json_part)
+        except _UnknownPart as part:
+            return part.unknown
         except (TypeError, ValueError):
             return Unknown("Fn::ToJsonString of a value that is not JSON")
 
     return r._resolve(arg, "", depth + 1).map(build)
+
+
+class _UnknownPart(Exception):
+    def __init__(self, unknown: Unknown):
+        self.unknown = unknown
+
+
+def _json_part(v):
+    """Fn::ToJsonString: an unknown part makes the whole string unknown; references stay tokens."""
+    if isinstance(v, Unknown):
+        raise _UnknownPart(v)
+    return str(v)
+
+
+def _fn_length(r: Resolver, arg, depth):
+    return r._resolve(arg, "", depth + 1).map(
+        lambda v: len(v) if isinstance(v, list) else Unknown("Fn::Length of a value that is not a list"))
 
 
 def _fn_import(r: Resolver, arg, depth):
@@ -714,7 +737,8 @@ def _fn_import(r: Resolver, arg, depth):
 
 def _unknown(what):
     def fn(r, arg, depth):
-        return Value.unknown(f"{what} is not evaluated by this tool")
+        # A part the transforms left unexpanded carries its reason (linter.langext).
+        return Value.unknown(arg.reason if isinstance(arg, Unknown) else f"{what} is not evaluated by this tool")
 
     return fn
 
@@ -725,5 +749,5 @@ _FUNCTIONS = {
     "Fn::FindInMap": _fn_findinmap, "Fn::Sub": _fn_sub, "Fn::Join": _fn_join, "Fn::Select": _fn_select,
     "Fn::Split": _fn_split, "Fn::GetAZs": _fn_getazs, "Fn::Base64": _fn_base64, "Fn::ToJsonString": _fn_tojson,
     "Fn::ImportValue": _fn_import, "Fn::Cidr": _unknown("Fn::Cidr"), "Fn::Transform": _unknown("Fn::Transform"),
-    "Fn::Length": _unknown("Fn::Length"), "Fn::ForEach": _unknown("Fn::ForEach"),
+    "Fn::Length": _fn_length, "Fn::ForEach": _unknown("Fn::ForEach"),
 }
