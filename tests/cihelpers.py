@@ -20,6 +20,10 @@ BAD = textwrap.dedent("""\
     Resources:
       Jobs:
         Type: AWS::SQS::Queue
+        Properties:
+          RedrivePolicy:   # a dead-letter queue of another stack: SQS006 stays quiet
+            deadLetterTargetArn: arn:aws:sqs:us-east-1:123456789012:jobs-dlq
+            maxReceiveCount: 5
       Worker:
         Type: AWS::Lambda::Function
         Properties:
@@ -74,6 +78,9 @@ SAM = textwrap.dedent("""\
         Type: AWS::SQS::Queue
         Properties:
           VisibilityTimeout: 100
+          RedrivePolicy:
+            deadLetterTargetArn: arn:aws:sqs:us-east-1:123456789012:jobs-dlq
+            maxReceiveCount: 5
     """)
 
 BROKEN = textwrap.dedent("""\
@@ -245,6 +252,8 @@ TWO = textwrap.dedent("""\
     Resources:
       DeadLetters:
         Type: AWS::SQS::Queue
+        Properties:
+          MessageRetentionPeriod: 1209600
       Jobs:
         Type: AWS::SQS::Queue
         Properties:

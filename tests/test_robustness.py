@@ -36,6 +36,9 @@ Resources:
     Type: AWS::SQS::Queue
     Properties:
       VisibilityTimeout: 10
+      RedrivePolicy:
+        deadLetterTargetArn: arn:aws:sqs:us-east-1:123456789012:jobs-dlq
+        maxReceiveCount: 5
 """ + WORKER + """
   JobsMapping:
     Type: AWS::Lambda::EventSourceMapping
@@ -370,6 +373,9 @@ def test_exit_code_is_decided_in_one_place():
 def test_properties_that_are_not_a_mapping_are_cfn001_not_the_default():
     text = SHORT_QUEUE.replace("""    Properties:
       VisibilityTimeout: 10
+      RedrivePolicy:
+        deadLetterTargetArn: arn:aws:sqs:us-east-1:123456789012:jobs-dlq
+        maxReceiveCount: 5
 """, """    Properties: VisibilityTimeout=10
 """)
     result = lint(text)

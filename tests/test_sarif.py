@@ -49,7 +49,7 @@ def test_defect_is_a_complete_github_result(tmp_path, monkeypatch):
     assert loc["logicalLocations"] == [{"name": "Jobs", "fullyQualifiedName": "Resources/Jobs", "kind": "resource"}]
     related = {r["logicalLocations"][0]["name"]: r for r in res["relatedLocations"]}
     assert set(related) == {"Worker", "Mapping"}
-    assert related["Worker"]["physicalLocation"]["region"]["startLine"] == 6
+    assert related["Worker"]["physicalLocation"]["region"]["startLine"] == 10   # after the Jobs queue and its redrive policy
     # The message links the related resources by id.
     assert f"[Worker]({related['Worker']['id']})" in res["message"]["text"]
     assert "30 s" in res["message"]["text"]
