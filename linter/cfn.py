@@ -78,6 +78,8 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Kinesis::Stream", "StreamModeDetails.StreamMode"): ("PROVISIONED", "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
+    # rules-network (EFS001)
+    ("AWS::EFS::FileSystem", "Encrypted"): (False, "the EFS default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
