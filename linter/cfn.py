@@ -165,6 +165,8 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::ElastiCache::CacheCluster", "SnapshotRetentionLimit"): (0, "the ElastiCache default"),
     ("AWS::ElastiCache::CacheCluster", "AZMode"): ("single-az", "the ElastiCache default"),
     ("AWS::RDS::DBInstance", "EnableIAMDatabaseAuthentication"): (False, "the RDS default"),
+    # rules-network (EFS001)
+    ("AWS::EFS::FileSystem", "Encrypted"): (False, "the EFS default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
