@@ -22,4 +22,5 @@ from .graph import Entry  # noqa: F401,E402
 from .environment import is_production_text, production  # noqa: F401,E402
 
 # Whole structured properties (key schemas) judged only when fully known (linter/datastores.py).
-from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet_zone_values  # noqa: F401,E402
+from .datastores import (distinct_zones, dynamodb_scaling, fully_resolved, mappings, nested_field,  # noqa: F401,E402
+                         subnet_zone_values)
