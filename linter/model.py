@@ -16,11 +16,11 @@ from .network import (EGRESS_ONLY, ELSEWHERE, ISOLATED, PRIVATE_NAT, PUBLIC, UNK
 # The rule-writing API (docs/writing-rules.md): list entries, coverage answers, defaults.
 from .cfn import ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS  # noqa: F401,E402
 from .engine import Coverage  # noqa: F401,E402
+from .datastores import mappings, nested_field  # noqa: F401,E402  (plain items of resolved lists)
 from .graph import Entry  # noqa: F401,E402
 
 # The catalogue's "in production" convention (linter/environment.py).
 from .environment import is_production_text, production  # noqa: F401,E402
 
 # Whole structured properties (key schemas) judged only when fully known (linter/datastores.py).
-from .datastores import (distinct_zones, dynamodb_scaling, fully_resolved, mappings, nested_field,  # noqa: F401,E402
-                         subnet_zone_values)
+from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet_zone_values  # noqa: F401,E402
