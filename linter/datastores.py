@@ -120,3 +120,20 @@ def dynamodb_scaling(graph) -> tuple[dict, str]:
             for dimension in dimensions or {""}:
                 scaled.setdefault(table.logical_id, set()).add((index, dimension.rsplit(":", 1)[-1]))
     return scaled, unresolved
+
+
+def mappings(items) -> list[dict]:
+    """The mapping items of a plain list (a resolved ``GlobalSecondaryIndexes``); other items and a
+    non-list give nothing, since CloudFormation rejects them before any rule matters.
+    Example: ``for index in mappings(indexes.value): index.get("IndexName")``.
+    """
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def nested_field(item, *path):
+    """A nested field of a plain mapping (``nested_field(index, "Projection", "ProjectionType")``), or None."""
+    for key in path:
+        if not isinstance(item, dict):
+            return None
+        item = item.get(key)
+    return item

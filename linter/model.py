@@ -23,6 +23,7 @@ from .network import (DATA_STORES, attribute_references, store_is_private, store
 # The rule-writing API (docs/writing-rules.md): list entries, coverage answers, defaults.
 from .cfn import ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS  # noqa: F401,E402
 from .engine import Coverage  # noqa: F401,E402
+from .datastores import mappings, nested_field  # noqa: F401,E402  (plain items of resolved lists)
 from .graph import Entry  # noqa: F401,E402
 
 # The catalogue's "in production" convention (linter/environment.py).

@@ -1,5 +1,5 @@
 """DDB003 ddb-autoscaling-incl-gsi."""
-from linter.model import Case, as_list, as_number, as_text, dynamodb_scaling, fully_resolved, rule
+from linter.model import Case, as_list, as_number, as_text, dynamodb_scaling, fully_resolved, mappings, nested_field, rule
 
 TABLE = "AWS::DynamoDB::Table"
 SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
@@ -75,7 +75,7 @@ def _table(ctx, table, scaling, unresolved):
     for billing, indexes, table_wcu in ctx.cases(table, *values, convert=(as_text, as_list, None)):
         if (billing.value or "").upper() != "PROVISIONED":
             continue
-        gsis = [g for g in (indexes.value or []) if isinstance(g, dict)]
+        gsis = mappings(indexes.value)
         yield from _index_capacity(ctx, table, gsis, table_wcu, (billing, indexes, table_wcu))
         if not scaling:
             if unresolved:
@@ -105,10 +105,8 @@ def _index_capacity(ctx, table, gsis, table_wcu, cases):
     if table_units is None:
         return
     for index in gsis:
-        throughput = index.get("ProvisionedThroughput")
-        projection = index.get("Projection")
-        units = throughput.get("WriteCapacityUnits") if isinstance(throughput, dict) else None
-        kind = projection.get("ProjectionType") if isinstance(projection, dict) else None
+        units = nested_field(index, "ProvisionedThroughput", "WriteCapacityUnits")
+        kind = nested_field(index, "Projection", "ProjectionType")
         units = as_number(Case(units)) if units is not None else None
         if units is not None and kind == "ALL" and units < table_units:
             yield ctx.finding(table, f"global secondary index {index.get('IndexName')} of table {table.describe()} "

@@ -1,5 +1,5 @@
 """DDB004 ddb-table-schema-consistency."""
-from linter.model import as_list, as_text, fully_resolved, rule
+from linter.model import as_list, as_text, fully_resolved, mappings, rule
 
 TABLE = "AWS::DynamoDB::Table"
 
@@ -70,8 +70,8 @@ def table_schema_consistency(graph, ctx):
 
 
 def _judge(ctx, table, definitions, keys, globals_, locals_, billing, throughput):
-    gsis = [g for g in (globals_.value or []) if isinstance(g, dict)]
-    lsis = [i for i in (locals_.value or []) if isinstance(i, dict)]
+    gsis = mappings(globals_.value)
+    lsis = mappings(locals_.value)
     all_cases = (definitions, keys, globals_, locals_, billing, throughput)
     yield from _key_attributes(ctx, table, definitions, keys, gsis, lsis, all_cases)
     yield from _capacity(ctx, table, billing, throughput, gsis, (billing, throughput, globals_))
@@ -87,11 +87,11 @@ def _judge(ctx, table, definitions, keys, globals_, locals_, billing, throughput
 def _key_names(key_schema) -> dict:
     """{KeyType: AttributeName} of a KeySchema list."""
     return {str(k.get("KeyType", "")).upper(): k.get("AttributeName")
-            for k in (key_schema if isinstance(key_schema, list) else []) if isinstance(k, dict)}
+            for k in mappings(key_schema)}
 
 
 def _key_attributes(ctx, table, definitions, keys, gsis, lsis, cases):
-    declared = [d.get("AttributeName") for d in (definitions.value or []) if isinstance(d, dict)]
+    declared = [d.get("AttributeName") for d in mappings(definitions.value)]
     used = {}   # attribute → the first key that uses it
     for owner, schema in [("the table", keys.value)] + \
             [(f"index {i.get('IndexName', '?')}", i.get("KeySchema")) for i in gsis + lsis]:

@@ -1,5 +1,5 @@
 """DDB005 ddb-ttl-and-pitr."""
-from linter.model import as_bool, as_list, as_text, fully_resolved, rule
+from linter.model import as_bool, as_list, as_text, fully_resolved, mappings, rule
 
 TABLE = "AWS::DynamoDB::Table"
 RETAINED = ("RETAIN", "RETAINEXCEPTONCREATE")
@@ -91,7 +91,7 @@ def _ttl_type(ctx, table):
         if not enabled.value or name.value is None:
             continue
         types = {d.get("AttributeName"): str(d.get("AttributeType", "")).upper()
-                 for d in (definitions.value or []) if isinstance(d, dict)}
+                 for d in mappings(definitions.value)}
         typed = types.get(name.value)
         if typed in ("S", "B"):
             kind = "String" if typed == "S" else "Binary"

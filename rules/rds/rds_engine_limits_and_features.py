@@ -1,8 +1,9 @@
 """RDS005 rds-engine-limits-and-features."""
-from linter.model import as_bool, as_number, as_text, rule
+from linter.model import Case, as_bool, as_number, as_text, fully_resolved, nested_field, rule
 
 DB_INSTANCE = "AWS::RDS::DBInstance"
 DB_CLUSTER = "AWS::RDS::DBCluster"
+PARAMETER_GROUP = "AWS::RDS::DBParameterGroup"
 # Engines (by name prefix) that support IAM database authentication.
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora")
 # Read replicas one source instance may have, by engine name prefix.
@@ -26,11 +27,15 @@ def rds_engine_limits(graph, ctx):
       MySQL, MariaDB, PostgreSQL or Aurora MySQL/PostgreSQL.
     - **error** (`max-storage`): `MaxAllocatedStorage` not above `AllocatedStorage`: storage
       autoscaling needs room to grow.
+    - **info** (`tls-enforced`): a PostgreSQL instance whose parameter group does not set
+      `rds.force_ssl` to 1 (the default parameter group sets it from PostgreSQL 15 on), or a MySQL or
+      MariaDB instance whose parameter group does not set `require_secure_transport` to ON (off by
+      default): clients may connect without TLS. A parameter group outside the template is *not
+      evaluated*.
     - **info** (`storage-autoscaling`): a non-Aurora instance with `AllocatedStorage` and no
       `MaxAllocatedStorage`: storage does not grow on its own, and a full volume stops writes.
 
-    Values from parameters without a value, imports or dynamic references are *not evaluated*. The
-    parameter-group settings that force TLS (`rds.force_ssl`, `require_secure_transport`) and literal
+    Values from parameters without a value, imports or dynamic references are *not evaluated*. Literal
     master passwords are not judged by this rule.
 
     **Why it matters.** RDS rejects a replica beyond the engine's limit, IAM authentication on an engine
@@ -67,6 +72,7 @@ def rds_engine_limits(graph, ctx):
     for instance in instances:
         yield from _iam_auth(ctx, instance)
         yield from _storage(ctx, instance)
+        yield from _tls(graph, ctx, instance)
         for key, index in (("SourceDBInstanceIdentifier", replicas), ("DBClusterIdentifier", members)):
             if instance.has(key):
                 for case in instance.get(key):
@@ -128,3 +134,45 @@ def _replica_count(ctx, source, replicas):
                                       f"replicas in this template ({', '.join(r.logical_id for r in replicas)}); the "
                                       f"engine allows at most {limit}", related=replicas, check="replica-count",
                               cases=(engine,))
+
+
+# Engine name prefix → (parameter that forces TLS, values that turn it on, first major version whose default
+# parameter group turns it on, or None when no default does).
+TLS_PARAMETERS = (("postgres", "rds.force_ssl", ("1", "true", "on"), 15),
+                  ("mysql", "require_secure_transport", ("on", "1", "true"), None),
+                  ("mariadb", "require_secure_transport", ("on", "1", "true"), None))
+
+
+def _tls(graph, ctx, instance):
+    if instance.has("DBClusterIdentifier") or instance.has("SourceDBInstanceIdentifier"):
+        return   # Aurora members use the cluster's parameter group; replicas follow their source
+    values = (instance.get("Engine", default=False), instance.get("EngineVersion", default=False),
+              instance.get("DBParameterGroupName", default=False))
+    for engine, version, group_name in ctx.cases(instance, *values, convert=(as_text, None, None)):
+        name = (engine.value or "").lower()
+        spec = next((t for t in TLS_PARAMETERS if name.startswith(t[0])), None)
+        if spec is None:
+            continue
+        _prefix, parameter, on_values, default_from = spec
+        if group_name.value is None:
+            major = as_number(Case(str(version.value).split(".")[0])) if version.value is not None else None
+            if default_from is not None and (major is None or major >= default_from):
+                continue   # the default parameter group of this version forces TLS
+            yield ctx.finding(instance, f"DB instance {instance.describe()} ({engine.show()}) uses the default "
+                                        f"parameter group, which does not set {parameter}; clients may connect "
+                                        f"without TLS: use a parameter group that sets it", severity="info",
+                              at="Engine", check="tls-enforced", cases=(engine, version, group_name))
+            continue
+        group, why = graph.follow(group_name, types=(PARAMETER_GROUP,))
+        if group is None or group.type != PARAMETER_GROUP:
+            ctx.not_evaluated(instance, f"parameter group {group_name.show()} is not in this template: "
+                                        f"{why or 'another resource type'}")
+            continue
+        for (settings,) in ctx.cases(instance, fully_resolved(group.get("Parameters", default=False))):
+            setting = Case(nested_field(settings.value, parameter), settings.origin, settings.assumptions)
+            if str(setting.value).strip().lower() not in on_values:
+                yield ctx.finding(instance, f"parameter group {group.describe()} of DB instance {instance.describe()} "
+                                            f"does not force TLS ({parameter} {setting.value if setting.value is not None else 'not set'}); "
+                                            f"set it to "
+                                            f"{on_values[0].upper()}", severity="info", at="DBParameterGroupName",
+                                  related=[group], check="tls-enforced", cases=(engine, group_name, settings))
