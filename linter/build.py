@@ -7,6 +7,7 @@ import re
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC
 from .graph import Dangling, Graph, Resource
 from .kinds import ASYNC, CONSUMES, INVOKES, NOTIFIES, PIPE_DLQ, POLL, SUBSCRIBES, SYNC
+from .langext import expand_transforms
 from .resolve import Resolver
 from .sam import IMPLICIT_APIS, expand
 from .values import TOKEN, Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions
@@ -30,6 +31,7 @@ COGNITO_NOT_TRIGGERS = ("KMSKeyID",)
 # A Step Functions Task that calls Lambda through the service integration (optionally via the AWS SDK).
 LAMBDA_INVOKE_TASK = re.compile(r":states:[^:]*:[^:]*:(aws-sdk:)?lambda:invoke")
 SUBSTITUTION = re.compile(r"\$\{([^}!][^}]*)\}")
+ALIAS_TYPES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
 ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId", "TransitGatewayId",
                  "VpcPeeringConnectionId", "VpcEndpointId", "CarrierGatewayId", "EgressOnlyInternetGatewayId",
                  "LocalGatewayId", "CoreNetworkArn")
@@ -37,16 +39,24 @@ ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId"
 
 def build_graph(path: str, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
                 parameter_source: str = "given on the command line") -> Graph:
+    template, unseen = expand_transforms(template, Resolver(template, parameters, pseudo, parameter_source))
     resolver = Resolver(template, parameters, pseudo, parameter_source)
     resources = expand(template)
     resolver.add_resource_ids(r.logical_id for r in resources)
-    graph = Graph(path, template, resolver)
+    graph = Graph(path, template, resolver, unseen=unseen)
     for resource in resources:
         if resource.condition and _never_created(resolver, resource.condition):
             continue
+        if properties_malformed(resource.node):
+            continue  # reported as CFN001; its defaults must not stand in for what the template meant
         graph.add(resource)
     _Linker(graph).run()
     return graph
+
+
+def properties_malformed(body) -> bool:
+    """A resource whose ``Properties`` is given but is not a mapping (an empty ``Properties:`` is fine)."""
+    return isinstance(body, dict) and body.get("Properties") is not None and not isinstance(body["Properties"], dict)
 
 
 def _never_created(resolver: Resolver, condition: str) -> bool:
@@ -116,6 +126,11 @@ class _Linker:
                 yield from self.follow_case(holder, Case(item, case.origin, case.assumptions), at, kind, types)
             return
         resource, reason = self.graph.follow(case, types)
+        if resource is not None and resource.type in ALIAS_TYPES:
+            # graph.follow stops at an alias or version whose FunctionName leads nowhere: the function
+            # behind it, and so its settings, are unknown.
+            resource, reason = None, (f"{resource.type.rsplit('::', 1)[-1].lower()} {resource.logical_id} "
+                                      "does not name a function of this template")
         if resource is None:
             external = not isinstance(case.value, Unknown) and "not a resource of this template" in reason
             self.graph.dangling.append(Dangling(kind, holder, at, reason, external, case.value))
@@ -298,7 +313,11 @@ class _Linker:
             metric_def = stat.get("Metric") if isinstance(stat, dict) else None
             if not isinstance(metric_def, dict):
                 continue
-            for dim in metric_def.get("Dimensions") or []:
+            dimensions = metric_def.get("Dimensions")
+            if isinstance(dimensions, Unknown):
+                self.graph.dangling.append(Dangling("alarms-on", alarm, f"Metrics.{i}", dimensions.reason))
+                continue
+            for dim in dimensions if isinstance(dimensions, list) else ():
                 if isinstance(dim, dict):
                     self._dimension(alarm, dim, metric_def.get("MetricName"), f"Metrics.{i}", case)
 

@@ -96,6 +96,22 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Serverless::Api", "MethodSettings.*.CachingEnabled"): (False, "the API Gateway default"),
     ("AWS::ApiGateway::Stage", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
     ("AWS::Serverless::Api", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
+    # LAM012 lambda-quota-ranges, SFN001 sfn-express-constraints
+    ("AWS::Lambda::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
+    ("AWS::Serverless::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
+    ("AWS::StepFunctions::StateMachine", "StateMachineType"): ("STANDARD", "the Step Functions default"),
+    ("AWS::Serverless::StateMachine", "Type"): ("STANDARD", "the Step Functions default"),
+    # KIN003 firehose-buffering-and-backup: destinations that back up only failed records unless told otherwise
+    ("AWS::KinesisFirehose::DeliveryStream", "HttpEndpointDestinationConfiguration.S3BackupMode"):
+        ("FailedDataOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "SplunkDestinationConfiguration.S3BackupMode"):
+        ("FailedEventsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "ElasticsearchDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "AmazonopensearchserviceDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "AmazonOpenSearchServerlessDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

@@ -16,8 +16,11 @@ from typing import Callable, Iterable
 
 from .findings import Finding, Location, NotEvaluated, Severity
 
-# Built-in code for input that cannot be read as a template. Not a practice, so it lives here.
+# Built-in codes the engine itself reports (not practices, so they live here): input that cannot be read
+# as a template, a template whose structure CloudFormation rejects, and a bug of ours.
 PARSE_CODE, PARSE_NAME = "CFN000", "template-parse-error"
+STRUCTURE_CODE, STRUCTURE_NAME = "CFN001", "template-structure-error"
+INTERNAL_CODE, INTERNAL_NAME = "CFN999", "internal-error"
 
 
 @dataclass
@@ -58,6 +61,65 @@ not a mapping.
 PARSE_RULE = Rule(PARSE_CODE, PARSE_NAME, Severity.ERROR, None, {}, PARSE_DOC.split("\n\n", 1)[0], PARSE_DOC,
                   ("correctness", "syntax"))
 
+STRUCTURE_DOC = """A resource or condition has a structure CloudFormation rejects, so it cannot be checked.
+
+**What it checks.** A resource that is not a mapping, has no `Type`, has a `Type` that is not a
+string, or has `Properties` that is not a mapping (an empty `Properties:` is accepted); and
+`Conditions` that refer to each other in a cycle (the message names the cycle). The resource, or every
+condition in the cycle, is left out of the checks, so no other rule reports a default value for it.
+
+**Why it matters.** CloudFormation rejects the template. Until it is fixed, the other rules cannot
+judge the resources involved: a value the template meant to set would otherwise be taken as the
+service default.
+
+**Example (fails).**
+
+    Jobs:
+      Type: AWS::SQS::Queue
+      Properties: VisibilityTimeout=120      # a string, not a mapping
+
+**Fix.** Give the resource a string `Type` and a mapping of `Properties`; break the condition cycle."""
+
+INTERNAL_DOC = """The linter failed while checking the file: a bug in cfn-arch-lint, please report it.
+
+**What it checks.** Nothing: this finding replaces the results that an internal error prevented
+(building the resource graph, or one rule). The file's other rules still run. The message names the
+stage or rule and the error.
+
+**Why it matters.** Without it the file would pass silently. The finding cannot be ignored, suppressed
+or baselined, and any run that has it exits with code 2.
+
+**Fix.** Report it at https://github.com/cfn-arch-lint/cfn-arch-lint/issues with the message and, if
+you can, the smallest template that shows it."""
+
+# The built-in structure rule: reported by the engine before the rules run (see linter.api).
+STRUCTURE_RULE = Rule(STRUCTURE_CODE, STRUCTURE_NAME, Severity.ERROR, None, {},
+                      STRUCTURE_DOC.split("\n\n", 1)[0], STRUCTURE_DOC, ("correctness", "syntax"))
+# The built-in internal-error rule: a finding standing for results a bug of ours prevented.
+INTERNAL_RULE = Rule(INTERNAL_CODE, INTERNAL_NAME, Severity.ERROR, None, {},
+                     INTERNAL_DOC.split("\n\n", 1)[0], INTERNAL_DOC, ("correctness",))
+# Documented like the other rules (``rules --format markdown``, ``explain``, SARIF), never run as one.
+ENGINE_RULES = (PARSE_RULE, STRUCTURE_RULE, INTERNAL_RULE)
+
+
+def internal_error_finding(path: str, stage: str, exc: BaseException) -> Finding:
+    """The CFN999 finding for an exception raised while checking ``stage`` (a rule, or a step of the run).
+
+    ``internal_error_finding("t.yaml", "rule SQS001 (sqs-visibility-timeout-vs-lambda)", exc)``
+    """
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 300 else text[:297] + "..."  # an exception may carry a whole template value
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return Finding(INTERNAL_CODE, INTERNAL_NAME, Severity.ERROR,
+                   f"internal error while checking {stage}: {detail}; please report it",
+                   Location(path, 1, 1), check=stage)
+
+
+def is_internal_error(finding: Finding) -> bool:
+    """A CFN999 finding: never ignored, suppressed or baselined, and the run exits with code 2."""
+    return finding.code == INTERNAL_CODE
+
+
 _REGISTRY: dict[str, Rule] = {}
 _LOADED = False
 
@@ -89,7 +151,7 @@ def all_rules() -> list[Rule]:
 
 
 def find_rule(key: str) -> Rule | None:
-    for r in all_rules() + [PARSE_RULE]:
+    for r in all_rules() + list(ENGINE_RULES):
         if r.code.upper() == key.strip().upper() or r.name == key.strip().lower():
             return r
     return None
@@ -469,6 +531,17 @@ def _default_note(graph, gap: tuple) -> str:
     return (", " + "; ".join(notes)) if notes else ""
 
 
+def raised_at(exc: BaseException) -> str:
+    """Where the exception was raised (`` at rules/x.py:12``), for the report a user files."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {'/'.join(last.filename.replace(chr(92), '/').split('/')[-2:])}:{last.lineno}"
+
+
 def run_rules(graph, rules: list[Rule], options: dict[str, dict] | None = None) -> Result:
     result = Result()
     options = options or {}
@@ -482,7 +555,9 @@ def run_rules(graph, rules: list[Rule], options: dict[str, dict] | None = None) 
                 if key not in best or f.severity > best[key].severity:
                     best[key] = f
         except Exception as exc:  # one broken rule must not hide the others' findings
-            result.errors.append(f"internal error in rule {r.code} ({r.name}): {exc!r}")
+            stage = f"rule {r.code} ({r.name})"
+            result.findings.append(internal_error_finding(graph.path, stage, exc))
+            result.errors.append(f"internal error while checking {stage}: {exc!r}{raised_at(exc)}")
         result.findings.extend(best.values())
     # An unknown reported for a subject that also has a finding is not news; and keep one per subject.
     seen = set()

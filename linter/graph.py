@@ -111,6 +111,9 @@ class Resource:
                                 assumptions))
             elif resolved:
                 out.append(Case(node, origin, assumptions))
+            elif node is None:
+                # ``Key:`` with nothing after it: CloudFormation rejects it; neither a value nor the default.
+                out.append(Case(Unknown(f"{path} is empty (null) in the template"), "", assumptions))
             else:
                 for c in resolver.resolve(node, origin):
                     merged = c.with_assumptions(assumptions)
@@ -139,6 +142,24 @@ class Resource:
         if make is None:
             return Value.known(None, "not set")
         return Value(Case(v, o, a) for v, o, a in make(self))
+
+    def gather(self, path: str, field: str) -> Value:
+        """``field`` of every item of the list ``path``, as one list per scenario.
+
+        ``lb.gather("SubnetMappings", "SubnetId")`` → ``[subnet-a, subnet-b]`` (with each item's scenario
+        kept), for rules that read a list of records the way they read a plain list.
+        """
+        from .values import combinations
+
+        parts = [entry.get(field, default=False) for entry in self.entries(path)]
+        cases = []
+        for combo in combinations(*parts):
+            assumptions: tuple | None = ()
+            for case in combo:
+                assumptions = _merge(assumptions, case.assumptions)
+            if assumptions is not None:
+                cases.append(Case([c.value for c in combo], f"{path}[].{field}", assumptions))
+        return Value(cases)
 
     def entries(self, path: str) -> list["Entry"]:
         """The items of a list property as positioned :class:`Entry` objects, in order.
@@ -418,6 +439,35 @@ class Dangling:
     external: bool = False   # a literal ARN or name of something outside this template
     value: object = None     # the resolved reference (a literal ARN for external links)
 
+    @property
+    def arn(self) -> "Arn | None":
+        """The parts of the literal ARN this link names, or None when it is not one written in full."""
+        return parse_arn(self.value)
+
+
+@dataclass(frozen=True)
+class Arn:
+    """A literal ARN, split: ``arn:partition:service:region:account:resource``."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    @property
+    def name(self) -> str:
+        """The last part of the resource (a queue's or topic's name)."""
+        return self.resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def parse_arn(value) -> Arn | None:
+    """A fully written ARN string split into its parts; None for anything else (tokens, names, URLs)."""
+    if not isinstance(value, str) or is_symbolic(value) or not value.startswith("arn:"):
+        return None
+    parts = value.split(":", 5)
+    return Arn(*parts[1:6]) if len(parts) == 6 else None
+
 
 @dataclass
 class Graph:
@@ -429,6 +479,7 @@ class Graph:
     _by_kind: dict[str, list[Edge]] = field(default_factory=dict)   # kind → its edges, filled by link
     dangling: list[Dangling] = field(default_factory=list)
     _names: dict | None = None
+    unseen: str | None = None   # why resources may exist that the template does not show (linter.langext)
 
     def add(self, resource: Resource) -> Resource:
         resource.graph = self
@@ -475,6 +526,11 @@ class Graph:
 
         return [e for e in self._by_kind.get(kind, ()) if ok(e.source, source_type) and ok(e.target, target_type)
                 and ok(e.source, source) and ok(e.target, target)]
+
+    def pseudo_value(self, name: str) -> str | None:
+        """A pseudo parameter's value when it was given (``--region``, an audit), else None."""
+        value = self.resolver.pseudo.get(name)
+        return value if isinstance(value, str) else None
 
     def dangling_links(self, kind: str) -> list[Dangling]:
         return [d for d in self.dangling if d.kind == kind]

@@ -61,6 +61,15 @@ class Statement:
     def label(self) -> str:
         return f"statement {self.sid or self.index + 1}"
 
+    def written(self, element: str) -> list[str]:
+        """The entries of an element (``"actions"``, ``"resources"``, …) written as text in the template
+        (references inside kept as tokens); entries that did not resolve are left out."""
+        return [e for e in (getattr(self, element) or ()) if isinstance(e, str)]
+
+    def services(self) -> list[str]:
+        """The service principals (``lambda.amazonaws.com``) the statement names."""
+        return [v for kind, v in (self.principals or ()) if kind == "Service" and isinstance(v, str)]
+
 
 def _document(document):
     """The document as a dict, or an Unknown saying why it is not one."""
@@ -356,6 +365,41 @@ def _per_document(document, principal, action, resource) -> tuple[Verdict, Verdi
         pairs = [(c, _evaluate(c.value, principal, action, resource)) for c in document]
         return across_cases((c, a) for c, (a, _) in pairs), across_cases((c, d) for c, (_, d) in pairs)
     return _evaluate(document, principal, action, resource)
+
+
+_ASSUME_ROLE = re.compile(r"^(\*|sts:\*|sts:assumerole)$", re.IGNORECASE)
+
+
+def trusts_service(document, service: str) -> Verdict:
+    """Does a role's trust policy let ``service`` (``"lambda.amazonaws.com"``) assume the role?
+
+    Yes when an ``Allow`` statement names the service principal for ``sts:AssumeRole``. A ``Condition``
+    does not change the answer: trust conditions (``aws:SourceAccount``, ``aws:SourceArn``) narrow which
+    requests of the service are accepted, not which service. Unknown when a principal or an action of an
+    Allow statement did not resolve (a ``${AWS::URLSuffix}`` principal, a parameter), or when the document
+    itself is unknown. ``document`` is a plain resolved document (one case's value).
+    """
+    doubts = []
+    for st in statements(document):
+        if st.effect == "Deny":
+            continue
+        if st.effect is None or st.unresolved:
+            doubts.append("; ".join(st.unresolved) or f"the Effect of {st.label} is not known")
+            continue
+        if not any(_ASSUME_ROLE.match(a) for a in st.written("actions")):
+            continue
+        for named in st.services():
+            # ``lambda.${AWS::URLSuffix}`` is lambda.amazonaws.com (amazonaws.com.cn in China: same service).
+            text = TOKEN.sub(lambda m: "amazonaws.com" if m.group(1) == "AWS::URLSuffix" else "\0", named)
+            prefix = re.escape(service.split(".", 1)[0])
+            # The regional form (``states.${AWS::Region}.amazonaws.com``) names the same service.
+            if text in (service, service + ".cn") or re.fullmatch(prefix + r"\.(\0|[a-z0-9-]+)\.amazonaws\.com(\.cn)?", text):
+                return Verdict.true(f"{st.label} lets {service} assume the role")
+            if "\0" in text and text.split(".", 1)[0] in ("\0", service.split(".", 1)[0]):
+                doubts.append(f"service principal {display(named)} is known only at deploy time")
+    if doubts:
+        return Verdict.unknown(doubts[0])
+    return Verdict.false(f"no statement of the trust policy names {service}")
 
 
 def allows(document, *, principal=None, action: str | None = None, resource=None) -> Verdict:

@@ -46,6 +46,7 @@ class Resolver:
         self._holds: dict[str, Value] = {}
         self._existence: dict[str, tuple] = {}
         self._active: set = set()
+        self._cycles: dict[str, tuple[str, ...]] | None = None
 
     def add_resource_ids(self, ids) -> None:
         self.resource_ids.update(ids)
@@ -154,6 +155,10 @@ class Resolver:
             return Value.unknown(f"condition {name!r} is not defined")
         if name in self._conditions:
             return self._conditions[name]
+        cycle = self.condition_cycles().get(name)
+        if cycle is not None:
+            # Every condition of a cycle is unknown, whichever is asked for first.
+            return Value.unknown(f"condition {name} is part of the cycle {' → '.join(cycle)}")
         if name in self._active:
             return Value([Case(_Cycle(f"condition {name} refers to itself"), "")])
         self._active.add(name)
@@ -174,6 +179,15 @@ class Resolver:
         self._conditions[name] = value
         return value
 
+    def condition_cycles(self) -> dict[str, tuple[str, ...]]:
+        """Each condition that is part of a reference cycle → that cycle, starting and ending with it."""
+        if self._cycles is None:
+            self._cycles = {}
+            for cycle in condition_cycles(self.condition_defs):
+                for member in cycle[:-1]:
+                    self._cycles.setdefault(member, cycle)
+        return self._cycles
+
     def condition_holds(self, name) -> Value:
         """The condition as true/false scenarios, for ``Fn::If``, ``Condition`` and resources.
 
@@ -182,8 +196,8 @@ class Resolver:
         (an ``Fn::If``, a resource's ``Condition``, a ``Condition`` nested in another) is the same boolean
         and ``IsDev`` and ``Not IsDev`` never both hold. A condition that refers to itself stays unknown.
         """
-        if not isinstance(name, str) or name not in self.condition_defs:
-            return self.condition(name)
+        if not isinstance(name, str) or name not in self.condition_defs or name in self.condition_cycles():
+            return self.condition(name)   # undefined, or part of a cycle: unknown, never a free boolean
         if name in self._active:
             return Value([Case(_Cycle(f"condition {name} refers to itself"), "")])
         if name in self._holds:
@@ -296,6 +310,66 @@ def _choices(choice) -> tuple:
 
 class _Cycle(Unknown):
     """A condition that refers to itself: an error in the template, never a free boolean."""
+
+
+def _condition_references(node, out: list) -> list:
+    """Names of the conditions a condition definition refers to, in the order written."""
+    if isinstance(node, dict):
+        for key, arg in node.items():
+            if key == "Condition" and isinstance(arg, str):
+                out.append(arg)
+            elif key == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+                out.append(arg[0])
+                _condition_references(arg[1:], out)
+            else:
+                _condition_references(arg, out)
+    elif isinstance(node, list):
+        for item in node:
+            _condition_references(item, out)
+    return out
+
+
+def condition_cycles(condition_defs: dict) -> list[tuple[str, ...]]:
+    """The reference cycles among ``Conditions``, each as names from a condition back to itself
+    (``("A", "B", "A")``), in template order, each cycle once.
+
+    ``condition_cycles(template["Conditions"])`` → ``[("IsProd", "IsBig", "IsProd")]``
+    """
+    if not isinstance(condition_defs, dict):
+        return []
+    edges = {name: [n for n in dict.fromkeys(_condition_references(body, [])) if n in condition_defs]
+             for name, body in condition_defs.items()}
+    cycles, seen_members = [], set()
+    done: set = set()
+
+    def visit(name, path, on_path):
+        # Depth-first, iterative over the children so deep chains do not exhaust Python's stack.
+        stack = [(name, iter(edges.get(name, ())))]
+        path.append(name)
+        on_path[name] = len(path) - 1
+        while stack:
+            current, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                del on_path[current]
+                done.add(current)
+                continue
+            if child in on_path:
+                cycle = tuple(path[on_path[child]:]) + (child,)
+                if not seen_members & set(cycle):
+                    cycles.append(cycle)
+                    seen_members.update(cycle)
+            elif child not in done:
+                stack.append((child, iter(edges.get(child, ()))))
+                path.append(child)
+                on_path[child] = len(path) - 1
+
+    for name in condition_defs:
+        if name not in done:
+            visit(name, [], {})
+    return cycles
 
 
 def _coerce(value, ptype: str):
@@ -445,6 +519,11 @@ def _fn_findinmap(r: Resolver, arg, depth):
         return Value.unknown(f"mapping {name!r} is not defined")
     out = []
     for top_case in r._resolve(top, "", depth + 1):
+        if top_case.known and isinstance(top_case.value, (dict, list)):
+            out.append(Case(Unknown(f"Fn::FindInMap top-level key of {name} must be a string, not a "
+                                    f"{'list' if isinstance(top_case.value, list) else 'mapping'}"),
+                            "", top_case.assumptions))
+            continue
         rows = ([(top_case.value, top_case.assumptions)] if top_case.known and not is_symbolic(top_case.value)
                 else [(row, ((("mapping", name), row),)) for row in mapping])
         for row, row_assumptions in rows:
@@ -458,6 +537,11 @@ def _fn_findinmap(r: Resolver, arg, depth):
                     continue
                 if not second_case.known or is_symbolic(second_case.value):
                     out.append(Case(Unknown(f"Fn::FindInMap second key of {name} is known only at deploy time"),
+                                    "", assumptions))
+                    continue
+                if isinstance(second_case.value, (dict, list)):
+                    out.append(Case(Unknown(f"Fn::FindInMap second key of {name} must be a string, not a "
+                                            f"{'list' if isinstance(second_case.value, list) else 'mapping'}"),
                                     "", assumptions))
                     continue
                 key = _norm(second_case.value)
@@ -619,11 +703,30 @@ def _fn_base64(r: Resolver, arg, depth):
 def _fn_tojson(r: Resolver, arg, depth):
     def build(v):
         try:
-            return json.dumps(v, default=str)
+            return json.dumps(v, default=_json_part)
+        except _UnknownPart as part:
+            return part.unknown
         except (TypeError, ValueError):
             return Unknown("Fn::ToJsonString of a value that is not JSON")
 
     return r._resolve(arg, "", depth + 1).map(build)
+
+
+class _UnknownPart(Exception):
+    def __init__(self, unknown: Unknown):
+        self.unknown = unknown
+
+
+def _json_part(v):
+    """Fn::ToJsonString: an unknown part makes the whole string unknown; references stay tokens."""
+    if isinstance(v, Unknown):
+        raise _UnknownPart(v)
+    return str(v)
+
+
+def _fn_length(r: Resolver, arg, depth):
+    return r._resolve(arg, "", depth + 1).map(
+        lambda v: len(v) if isinstance(v, list) else Unknown("Fn::Length of a value that is not a list"))
 
 
 def _fn_import(r: Resolver, arg, depth):
@@ -634,7 +737,8 @@ def _fn_import(r: Resolver, arg, depth):
 
 def _unknown(what):
     def fn(r, arg, depth):
-        return Value.unknown(f"{what} is not evaluated by this tool")
+        # A part the transforms left unexpanded carries its reason (linter.langext).
+        return Value.unknown(arg.reason if isinstance(arg, Unknown) else f"{what} is not evaluated by this tool")
 
     return fn
 
@@ -645,5 +749,5 @@ _FUNCTIONS = {
     "Fn::FindInMap": _fn_findinmap, "Fn::Sub": _fn_sub, "Fn::Join": _fn_join, "Fn::Select": _fn_select,
     "Fn::Split": _fn_split, "Fn::GetAZs": _fn_getazs, "Fn::Base64": _fn_base64, "Fn::ToJsonString": _fn_tojson,
     "Fn::ImportValue": _fn_import, "Fn::Cidr": _unknown("Fn::Cidr"), "Fn::Transform": _unknown("Fn::Transform"),
-    "Fn::Length": _unknown("Fn::Length"), "Fn::ForEach": _unknown("Fn::ForEach"),
+    "Fn::Length": _fn_length, "Fn::ForEach": _unknown("Fn::ForEach"),
 }

@@ -134,7 +134,7 @@ def expand(template: dict) -> list[Resource]:
         resource = Resource(str(logical_id), rtype, props, node=body, provenance=provenance, condition=condition)
         out.append(resource)
         if rtype == SERVERLESS_FUNCTION:
-            out.extend(_function(resource))
+            out.extend(_function(resource, resources))
         elif rtype == SERVERLESS_STATE_MACHINE:
             out.extend(_state_machine(resource))
         if rtype in (SERVERLESS_FUNCTION, SERVERLESS_STATE_MACHINE):
@@ -174,7 +174,7 @@ def _arn(name):
     return {"Fn::GetAtt": [name, "Arn"]}
 
 
-def _function(fn: Resource) -> list[Resource]:
+def _function(fn: Resource, resources: dict | None = None) -> list[Resource]:
     created: list[Resource] = []
     fid = fn.logical_id
     props = fn.props
@@ -212,7 +212,7 @@ def _function(fn: Resource) -> list[Resource]:
                  _map({"Action": "lambda:InvokeFunction", "FunctionName": _ref(fid),
                        "Principal": PUSH_PRINCIPALS[etype]}), origin, at)
         if etype == "SNS":
-            created.extend(_sns_event(fn, name, eprops, origin, at, make))
+            created.extend(_sns_event(fn, name, eprops, origin, at, make, resources))
         elif etype in RULE_EVENTS:
             _rule_event(fid, _arn(fid), "LambdaTarget", name, eprops, origin, at, make)
         elif etype == "ScheduleV2":
@@ -275,7 +275,7 @@ def _state_machine(machine: Resource) -> list[Resource]:
     return created
 
 
-def _sns_event(fn, name, eprops, origin, at, make):
+def _sns_event(fn, name, eprops, origin, at, make, resources=None):
     fid = fn.logical_id
     sqs = eprops.get("SqsSubscription")
     if sqs is True or isinstance(sqs, dict) or (isinstance(sqs, str) and sqs.lower() == "true"):
@@ -285,7 +285,8 @@ def _sns_event(fn, name, eprops, origin, at, make):
         else:
             queue_id = f"{fid}{name}Queue"
             # SAM creates this queue with every attribute at its default: visibility 30 s, no DLQ.
-            make(queue_id, "AWS::SQS::Queue", Mapping(), f"queue SAM creates for SqsSubscription of event {name} "
+            make(queue_id, "AWS::SQS::Queue", _map({"FifoQueue": True}) if _fifo_topic(eprops.get("Topic"), resources)
+                 else Mapping(), f"queue SAM creates for SqsSubscription of event {name} "
                  f"of {fid}", f"{at}.Properties.SqsSubscription")
             queue_arn, queue_url = _arn(queue_id), _ref(queue_id)
         # SAM lets the topic send to the queue: sqs:SendMessage for sns.amazonaws.com from this topic only.
@@ -388,3 +389,14 @@ def _event_invoke_config(fn, eic, make):
         eic_props["DestinationConfig"] = config
         _copy_pos(eic, eic_props, "DestinationConfig")
     make(f"{fid}EventInvokeConfig", "AWS::Lambda::EventInvokeConfig", eic_props, origin, at)
+
+
+def _fifo_topic(topic, resources) -> bool:
+    """Whether an SNS event's Topic is ``!Ref`` to a topic of the template written with ``FifoTopic: true``:
+    SAM then makes the SqsSubscription queue FIFO too."""
+    if not isinstance(topic, dict) or not isinstance(topic.get("Ref"), str) or not isinstance(resources, dict):
+        return False
+    body = resources.get(topic["Ref"])
+    props = body.get("Properties") if isinstance(body, dict) else None
+    flag = props.get("FifoTopic") if isinstance(props, dict) else None
+    return flag is True or (isinstance(flag, str) and flag.lower() == "true")

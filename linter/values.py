@@ -435,3 +435,20 @@ def is_ref(case: Case, logical_id: str, attribute: str | None = None) -> bool:
     """Whether a case is ``Ref`` (attribute None) or ``Fn::GetAtt`` ``attribute`` of resource ``logical_id``."""
     value = case.value
     return isinstance(value, ResourceRef) and value.logical_id == logical_id and value.attribute == attribute
+
+
+def presence(value: Value) -> Value:
+    """Whether a property is written, per scenario: a known True or False case for each case of ``value``.
+
+    A value known only at deploy time (``!ImportValue``, a parameter without a default) is written: True.
+    An absent property (``get(path, default=False)`` gives ``None``) is False. An explicit ``null`` stays
+    unknown. For "does this queue have a RedrivePolicy in every scenario" with ``ctx.coverage``:
+    ``(presence(queue.get("RedrivePolicy.deadLetterTargetArn", default=False)), lambda c: c.value)``.
+    """
+    out = []
+    for case in value:
+        if isinstance(case.value, Unknown) and "empty (null)" in case.value.reason:
+            out.append(case)
+        else:
+            out.append(Case(not (case.known and case.value is None), case.origin, case.assumptions))
+    return Value(out)

@@ -214,3 +214,12 @@ def test_parameter_file_booleans_read_as_cloudformation_text(tmp_path):
 
     path = write(tmp_path, "p.json", json.dumps({"Parameters": {"Flag": True, "Subnets": ["a", "b"], "N": 3}}))
     assert load_parameter_file(path) == {"Flag": "true", "Subnets": "a,b", "N": "3"}
+
+
+def test_readme_rules_table_is_generated():
+    """The README's rules table is the output of ``rules --format table``, between its markers."""
+    result = CliRunner().invoke(main, ["rules", "--format", "table"])
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- rules-table:")
+    table = readme[readme.index("\n", start) + 1:readme.index("<!-- end rules-table -->")]
+    assert table == result.output, "regenerate the README table with: cfn-arch-lint rules --format table"

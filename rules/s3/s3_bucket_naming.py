@@ -2,8 +2,7 @@
 import ipaddress
 import re
 
-from linter.model import rule
-from linter.text import as_name, fully_literal, literal_parts
+from linter.model import as_name, fully_literal, literal_parts, rule
 
 ALLOWED = re.compile(r"[a-z0-9.-]*")
 RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")

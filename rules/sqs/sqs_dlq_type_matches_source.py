@@ -1,5 +1,5 @@
 """SQS003 sqs-dlq-type-matches-source."""
-from linter.model import QUEUE, TOPIC, as_bool, display, is_symbolic, kinds, rule
+from linter.model import QUEUE, TOPIC, as_bool, display, kinds, rule
 
 # Ways of naming a failure target that accept only standard queues and topics.
 STANDARD_ONLY = {
@@ -108,25 +108,21 @@ def _redrive(ctx, edge, dlq, source):
 
 def _external(graph, ctx):
     """Literal ARNs of queues outside the template: judge what the ARN itself says."""
-    pseudo = graph.resolver.pseudo
     for loose in graph.dangling_links(kinds.DLQ_OF) + graph.dangling_links(kinds.NOTIFIES) + graph.dangling_links(
             kinds.DESTINATION_OF):
         value = loose.value
         if not loose.external:
             ctx.not_evaluated(loose.holder, f"the target named at {loose.at} cannot be followed: {loose.reason}")
             continue
-        if not isinstance(value, str) or is_symbolic(value) or not value.startswith("arn:"):
+        arn = loose.arn
+        if arn is None or arn.service not in ("sqs", "sns"):
             continue
-        parts = value.split(":")
-        if len(parts) < 6 or parts[2] not in ("sqs", "sns"):
-            continue
-        region, account, name = parts[3], parts[4], parts[5]
         holder = loose.holder
-        named_fifo = name.endswith(".fifo")
+        named_fifo = arn.name.endswith(".fifo")
         if holder.type == QUEUE and loose.at.startswith("RedrivePolicy"):
-            for here, there in (("AWS::Region", region), ("AWS::AccountId", account)):
-                known = pseudo.get(here)
-                if isinstance(known, str) and there and known != there:
+            for here, there in (("AWS::Region", arn.region), ("AWS::AccountId", arn.account)):
+                known = graph.pseudo_value(here)
+                if known and there and known != there:
                     what = "region" if here == "AWS::Region" else "account"
                     yield ctx.finding(holder, f"queue {holder.describe()} redrives to {display(value)}, a queue in "
                                               f"another {what} ({there}, the stack is in {known}); a dead-letter "
@@ -141,7 +137,7 @@ def _external(graph, ctx):
             continue
         role = kinds.ON_SUCCESS if loose.kind == kinds.DESTINATION_OF else HOLDER_ROLE.get(holder.type)
         if role in STANDARD_ONLY and named_fifo:
-            yield ctx.finding(holder, f"{display(value)} is a FIFO {'queue' if parts[2] == 'sqs' else 'topic'} "
+            yield ctx.finding(holder, f"{display(value)} is a FIFO {'queue' if arn.service == 'sqs' else 'topic'} "
                                       f"by its name and is used as {STANDARD_ONLY[role]} of {holder.describe()}, "
                                       "which accepts only standard queues and topics", at=loose.at or None,
                               check=f"external-{role}")

@@ -1,0 +1,1 @@
+"""IAM, KMS and secrets rules."""
