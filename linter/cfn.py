@@ -78,6 +78,40 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Kinesis::Stream", "RetentionPeriodHours"): (24, "the Kinesis default"),
     ("AWS::Kinesis::Stream", "StreamModeDetails.StreamMode"): ("PROVISIONED", "the Kinesis default"),
     ("AWS::Logs::LogGroup", "RetentionInDays"): (None, "never expire, the CloudWatch Logs default"),
+    # LAM012 lambda-quota-ranges, SFN001 sfn-express-constraints
+    ("AWS::Lambda::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
+    ("AWS::Serverless::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
+    ("AWS::StepFunctions::StateMachine", "StateMachineType"): ("STANDARD", "the Step Functions default"),
+    ("AWS::Serverless::StateMachine", "Type"): ("STANDARD", "the Step Functions default"),
+    # KIN003 firehose-buffering-and-backup: destinations that back up only failed records unless told otherwise
+    ("AWS::KinesisFirehose::DeliveryStream", "HttpEndpointDestinationConfiguration.S3BackupMode"):
+        ("FailedDataOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "SplunkDestinationConfiguration.S3BackupMode"):
+        ("FailedEventsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "ElasticsearchDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "AmazonopensearchserviceDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
+    ("AWS::KinesisFirehose::DeliveryStream", "AmazonOpenSearchServerlessDestinationConfiguration.S3BackupMode"):
+        ("FailedDocumentsOnly", "the Firehose default"),
+    # rules ASG004, EC002, ECS002, EBN001-EBN003 (rules-compute)
+    ("AWS::AutoScaling::AutoScalingGroup", "MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity"):
+        (0, "the Auto Scaling default"),
+    ("AWS::AutoScaling::AutoScalingGroup",
+     "MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity"): (100, "the Auto Scaling default"),
+    ("AWS::EC2::Volume", "VolumeType"): ("gp2", "the EBS default for CloudFormation"),
+    ("AWS::ECS::Service", "DesiredCount"): (1, "the ECS default for a new service"),
+    ("AWS::ECS::Service", "DeploymentConfiguration.MinimumHealthyPercent"): (100, "the ECS default"),
+    ("AWS::ECS::Service", "DeploymentConfiguration.MaximumPercent"): (200, "the ECS default"),
+    **{(beanstalk_type, f"OptionSettings[{namespace}:{name}]"): default
+       for beanstalk_type in ("AWS::ElasticBeanstalk::Environment", "AWS::ElasticBeanstalk::ConfigurationTemplate")
+       for (namespace, name), default in {
+           ("aws:elasticbeanstalk:command", "DeploymentPolicy"): ("AllAtOnce", "the Elastic Beanstalk API default"),
+           ("aws:elasticbeanstalk:environment", "EnvironmentType"): ("LoadBalanced", "the Elastic Beanstalk default"),
+           ("aws:elasticbeanstalk:sqsd", "VisibilityTimeout"): (300, "the Elastic Beanstalk worker default"),
+           ("aws:elasticbeanstalk:sqsd", "InactivityTimeout"): (299, "the Elastic Beanstalk worker default"),
+           ("aws:rds:dbinstance", "DBDeletionPolicy"): ("Delete", "the Elastic Beanstalk default"),
+       }.items()},
     # API Gateway rules (APG004 ... APG008)
     ("AWS::ApiGateway::Method", "AuthorizationType"): ("NONE", "the API Gateway default"),
     ("AWS::ApiGatewayV2::Route", "AuthorizationType"): ("NONE", "the API Gateway default"),
@@ -96,22 +130,41 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::Serverless::Api", "MethodSettings.*.CachingEnabled"): (False, "the API Gateway default"),
     ("AWS::ApiGateway::Stage", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
     ("AWS::Serverless::Api", "MethodSettings.*.CacheDataEncrypted"): (False, "the API Gateway default"),
-    # LAM012 lambda-quota-ranges, SFN001 sfn-express-constraints
-    ("AWS::Lambda::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
-    ("AWS::Serverless::Function", "EphemeralStorage.Size"): (512, "the Lambda default"),
-    ("AWS::StepFunctions::StateMachine", "StateMachineType"): ("STANDARD", "the Step Functions default"),
-    ("AWS::Serverless::StateMachine", "Type"): ("STANDARD", "the Step Functions default"),
-    # KIN003 firehose-buffering-and-backup: destinations that back up only failed records unless told otherwise
-    ("AWS::KinesisFirehose::DeliveryStream", "HttpEndpointDestinationConfiguration.S3BackupMode"):
-        ("FailedDataOnly", "the Firehose default"),
-    ("AWS::KinesisFirehose::DeliveryStream", "SplunkDestinationConfiguration.S3BackupMode"):
-        ("FailedEventsOnly", "the Firehose default"),
-    ("AWS::KinesisFirehose::DeliveryStream", "ElasticsearchDestinationConfiguration.S3BackupMode"):
-        ("FailedDocumentsOnly", "the Firehose default"),
-    ("AWS::KinesisFirehose::DeliveryStream", "AmazonopensearchserviceDestinationConfiguration.S3BackupMode"):
-        ("FailedDocumentsOnly", "the Firehose default"),
-    ("AWS::KinesisFirehose::DeliveryStream", "AmazonOpenSearchServerlessDestinationConfiguration.S3BackupMode"):
-        ("FailedDocumentsOnly", "the Firehose default"),
+    # rules-ops-s: DNS001, CWA001, CFR004, KMS001 (paths with * are read through linter.shapes.get_entry)
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.MinTTL"): (0, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.DefaultTTL"):
+        (86400, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.DefaultCacheBehavior.MaxTTL"):
+        (31536000, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.MinTTL"): (0, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.DefaultTTL"):
+        (86400, "the CloudFront default"),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.CacheBehaviors.*.MaxTTL"):
+        (31536000, "the CloudFront default"),
+    (ALARM, "TreatMissingData"): ("missing", "the CloudWatch default"),
+    ("AWS::Cognito::UserPool", "MfaConfiguration"): ("OFF", "the Cognito default"),
+    ("AWS::Cognito::UserPool", "UserPoolAddOns.AdvancedSecurityMode"): ("OFF", "the Cognito default"),
+    ("AWS::Cognito::IdentityPool", "AllowUnauthenticatedIdentities"): (False, "the Cognito default"),
+    ("AWS::Route53::HealthCheck", "HealthCheckConfig.RequestInterval"): (30, "the Route 53 default"),
+    ("AWS::Route53::HealthCheck", "HealthCheckConfig.FailureThreshold"): (3, "the Route 53 default"),
+    ("AWS::KMS::Key", "EnableKeyRotation"): (False, "the KMS default"),
+    ("AWS::KMS::Key", "PendingWindowInDays"): (30, "the KMS default"),
+    ("AWS::KMS::Key", "KeySpec"): ("SYMMETRIC_DEFAULT", "the KMS default"),
+    ("AWS::KMS::Key", "Enabled"): (True, "the KMS default"),
+    # DynamoDB, DAX, ElastiCache and RDS data-store rules (DDB002, DDB005, ECH001, RDS004, RDS005).
+    ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"):
+        (False, "the DynamoDB default"),
+    ("AWS::DynamoDB::Table", "DeletionProtectionEnabled"): (False, "the DynamoDB default"),
+    ("AWS::DAX::Cluster", "SSESpecification.SSEEnabled"): (False, "the DAX default"),
+    ("AWS::ElastiCache::ReplicationGroup", "Engine"): ("redis", "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "AutomaticFailoverEnabled"): (False, "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "MultiAZEnabled"): (False, "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "SnapshotRetentionLimit"): (0, "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "AtRestEncryptionEnabled"): (False, "the ElastiCache default"),
+    ("AWS::ElastiCache::ReplicationGroup", "TransitEncryptionEnabled"): (False, "the ElastiCache default"),
+    ("AWS::ElastiCache::CacheCluster", "SnapshotRetentionLimit"): (0, "the ElastiCache default"),
+    ("AWS::ElastiCache::CacheCluster", "AZMode"): ("single-az", "the ElastiCache default"),
+    ("AWS::RDS::DBInstance", "EnableIAMDatabaseAuthentication"): (False, "the RDS default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

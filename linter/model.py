@@ -28,15 +28,12 @@ from .graph import Entry  # noqa: F401,E402
 # The catalogue's "in production" convention (linter/environment.py).
 from .environment import is_production_text, production  # noqa: F401,E402
 
-# API Gateway facts (linter/apigw.py): endpoint types, resource policies, the API a part belongs to.
-from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restrictions,  # noqa: F401,E402
-                    resource_policy_restrictions, rest_api_of)
-from .apigw import defined_in_body, depends_on  # noqa: F401,E402
-from .apigw import ACCOUNT as RESTRICTS_ACCOUNT, IP as RESTRICTS_IP  # noqa: F401,E402
-from .apigw import PRINCIPAL as RESTRICTS_PRINCIPAL, VPC as RESTRICTS_VPC  # noqa: F401,E402
+# ECS task definitions and services (linter/ecs.py).
+from .ecs import (fargate_size_fits, private_ecr_image, requires_fargate, services_of,  # noqa: F401,E402
+                  secret_like_name, task_definition_of, task_size)
 
-# Regions (linter/region.py): the stack's region when given, and the region of the resource an ARN names.
-from .region import arn_region, stack_region  # noqa: F401,E402
+# Elastic Beanstalk option settings (linter/beanstalk.py).
+from .beanstalk import configuration_template, namespace_options, option, option_at  # noqa: F401,E402
 
 # Strings only partly known until deploy time, judged on their written parts (linter/text.py).
 from .text import as_name, fully_literal, literal_parts  # noqa: F401,E402
@@ -50,3 +47,17 @@ from .delivery import (connector_writes, decide_source_conditions, delivery_poli
                        delivery_verdict)
 from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
 from .schedule import schedule_expression_problem  # noqa: F401,E402
+# API Gateway facts (linter/apigw.py): endpoint types, resource policies, the API a part belongs to.
+from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restrictions,  # noqa: F401,E402
+                    resource_policy_restrictions, rest_api_of)
+from .apigw import defined_in_body, depends_on  # noqa: F401,E402
+from .apigw import ACCOUNT as RESTRICTS_ACCOUNT, IP as RESTRICTS_IP  # noqa: F401,E402
+from .apigw import PRINCIPAL as RESTRICTS_PRINCIPAL, VPC as RESTRICTS_VPC  # noqa: F401,E402
+
+# Regions (linter/region.py): the stack's region when given, and the region of the resource an ARN names.
+from .region import arn_region, stack_region  # noqa: F401,E402
+# Whole structured properties (key schemas) judged only when fully known (linter/datastores.py).
+from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet_zone_values  # noqa: F401,E402
+# Event source mappings: the kind of source they read (linter/lambda_sources.py).
+from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
+                             event_invoke_configs, event_source, event_source_kind, written)

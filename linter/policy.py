@@ -472,6 +472,10 @@ MANAGED_POLICIES: dict[str, tuple[str, ...]] = {
     "SecretsManagerReadWrite": ("secretsmanager:*",),
     "AmazonSSMReadOnlyAccess": ("ssm:Describe*", "ssm:Get*", "ssm:List*"),
     "AmazonSESFullAccess": ("ses:*",),
+    # ECS task execution (rules ECS003): pull from private ECR and write awslogs.
+    "AmazonECSTaskExecutionRolePolicy": ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
+                                         "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "logs:CreateLogStream",
+                                         "logs:PutLogEvents"),
     "AWSLambda_FullAccess": ("lambda:*", "logs:*", "cloudwatch:*", "states:*", "sqs:*", "sns:*", "s3:*",
                              "kinesis:*", "dynamodb:*", "events:*", "iam:PassRole", "ec2:Describe*"),
 }

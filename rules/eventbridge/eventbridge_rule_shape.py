@@ -10,7 +10,7 @@ RANGES = {"RetryPolicy.MaximumRetryAttempts": (0, 185, ""), "RetryPolicy.Maximum
 def rule_shape(graph, ctx):
     """An EventBridge rule must be written the way EventBridge accepts it.
 
-    **What it checks** (each an **error**), on `AWS::Events::Rule` and the rules SAM creates for
+    **What it checks.** Each sub-check is an **error**. On `AWS::Events::Rule` and the rules SAM creates for
     `Schedule`, `EventBridgeRule` and `CloudWatchEvent` events:
 
     - `ScheduleExpression` syntax: `rate(1 minute)` with the singular unit, `rate(5 minutes)` with the

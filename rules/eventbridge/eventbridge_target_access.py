@@ -26,7 +26,7 @@ RESOURCE_POLICY_TARGETS = {QUEUE: ("sqs:SendMessage", "queue policy", "AWS::SQS:
 def target_access(graph, ctx):
     """EventBridge must be allowed to reach each target of a rule: a role for most services, a resource policy for SQS and SNS.
 
-    **What it checks** (each an **error**), for every target of an `AWS::Events::Rule` that is a
+    **What it checks.** Each sub-check is an **error**. For every target of an `AWS::Events::Rule` that is a
     resource of the template:
 
     - Kinesis streams, Firehose delivery streams, Step Functions state machines, ECS clusters (RunTask),
