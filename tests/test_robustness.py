@@ -282,7 +282,7 @@ def write(tmp_path, name, text):
 
 def test_cfn999_makes_the_run_exit_2(tmp_path, broken_sqs001):
     path = write(tmp_path, "t.yaml", SHORT_QUEUE)
-    result = run_cli("check", str(path), "--isolated", "--format", "json")
+    result = run_cli("check", str(path), "--isolated", "--format", "json", "--select", "SQS001")
     assert result.exit_code == 2
     findings = json.loads(result.stdout)["findings"]
     assert [f["rule"]["code"] for f in findings] == ["CFN999"]
