@@ -165,3 +165,18 @@ def section_location(graph, section: str, name: str):
     entries = graph.template.get(section) if isinstance(graph.template, dict) else None
     line = entries.pos(name)[0] if isinstance(entries, dict) and hasattr(entries, "pos") and name in entries else 0
     return Location(graph.path, line or 1, 1, logical_id=str(name), pointer=f"{section}/{name}")
+
+
+def node_location(graph, parent, key, pointer: str):
+    """The location of ``parent[key]`` in the written template (for rules that walk the raw template)."""
+    from .findings import Location
+
+    line, column = 0, 0
+    if hasattr(parent, "pos"):
+        try:
+            line, column = parent.pos(key)
+        except (KeyError, IndexError, TypeError):
+            line, column = 0, 0
+    logical_id = pointer.split("/")[1] if pointer.startswith("Resources/") and pointer.count("/") >= 1 else \
+        pointer.split("/")[0]
+    return Location(graph.path, line or 1, column or 1, logical_id=logical_id, pointer=pointer)
