@@ -83,9 +83,9 @@ def apply(results, entries: list[dict], rules) -> dict:
                     finding.suppressed_by = "baseline"
     linted = {_norm(r.path) for r in results if r.status in ("linted", "parse-error")}
     ran = {r.code for r in rules}
-    from .engine import PARSE_CODE
+    from .engine import PARSE_CODE, STRUCTURE_CODE
 
-    ran.add(PARSE_CODE)
+    ran.update((PARSE_CODE, STRUCTURE_CODE))
     stale = [e for e in entries if e["fingerprint"] not in used and _norm(str(e.get("path", ""))) in linted
              and (not e.get("rule") or e.get("rule") in ran)]
     return {"matched": len(used), "stale": stale}

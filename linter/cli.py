@@ -1,7 +1,7 @@
 """The command line: ``check``, ``rules``, ``explain``.
 
-Exit codes: 0 nothing at or above the severity threshold; 1 findings; 2 usage error, a path that does not
-exist, or no template could be read at all.
+Exit codes (decided in :func:`exit_code`): 0 nothing at or above the severity threshold; 1 findings; 2 an
+internal error (CFN999), a usage error, a path that does not exist, or no template could be read at all.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .options import load_settings, report_options, select_rules  # noqa: F401  (still importable from here)
-from .pipeline import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError, emit  # noqa: F401
+from .pipeline import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError, emit, exit_code  # noqa: F401
 
 
 def parse_parameter_pairs(pairs) -> dict:
@@ -95,7 +95,10 @@ def check(paths, parameter_pairs, parameter_file, report):
     parameters = dict(config.parameters)
     parameters.update(load_parameter_file(parameter_file) if parameter_file else {})
     parameters.update(parse_parameter_pairs(parameter_pairs))
-    files, missing = collect_paths(paths)
+    notes: list[str] = []
+    files, missing = collect_paths(paths, notes)
+    for note in notes:
+        click.echo(f"cfn-arch-lint: {note}", err=True)
     for path in missing:
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
@@ -109,11 +112,12 @@ def check(paths, parameter_pairs, parameter_file, report):
 
 
 @main.command(name="rules")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="markdown writes the full rule reference (docs/rules.md is made this way).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown", "table"]), default="text",
+              show_default=True, help="markdown writes the full rule reference (docs/rules.md is made this way); "
+                                      "table writes the README's rules table.")
 def list_rules(fmt):
     """List every rule: code, name, default severity and what it checks."""
-    from .engine import PARSE_RULE, all_rules
+    from .engine import ENGINE_RULES, all_rules
 
     rules = all_rules()
     if fmt == "json":
@@ -121,11 +125,22 @@ def list_rules(fmt):
                                 "summary": r.summary, "options": r.options} for r in rules], indent=2))
         return
     if fmt == "markdown":
-        click.echo(rules_markdown(rules + [PARSE_RULE]), nl=False)
+        click.echo(rules_markdown(rules + list(ENGINE_RULES)), nl=False)
+        return
+    if fmt == "table":
+        click.echo(rules_table(rules), nl=False)
         return
     width = max((len(r.name) for r in rules), default=10)
     for r in rules:
         click.echo(f"{r.code:<8} {r.name:<{width}}  {r.severity.label:<7}  {r.summary}")
+
+
+def rules_table(rules) -> str:
+    """The README's rules table: code (linked to its reference section), name, severity, summary."""
+    out = ["| code | name | severity | catalogue | what it checks |", "|---|---|---|---|---|"]
+    out += [f"| [{r.code}](docs/rules.md#{r.code.lower()}) | `{r.name}` | {r.severity.label} | {r.catalogue_id} | "
+            f"{r.summary.replace('|', '/')} |" for r in rules]
+    return "\n".join(out) + "\n"
 
 
 def rules_markdown(rules) -> str:

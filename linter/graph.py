@@ -5,12 +5,13 @@ Edge kinds (source → target):
 - ``consumes``     queue or stream → function that polls it (via the event source mapping)
 - ``dlq-of``       dead-letter target → what sends failures to it; ``role`` says how: ``redrive``,
                    ``lambda-dlq``, ``on-failure``, ``esm-on-failure``, ``eventbridge-target-dlq``,
-                   ``scheduler-target-dlq``, ``event-bus-dlq``, ``sns-subscription-redrive``
+                   ``scheduler-target-dlq``, ``event-bus-dlq``, ``sns-subscription-redrive``, ``pipe-dlq``
 - ``destination-of`` async success destination → function (``role`` ``on-success``)
 - ``alarms-on``    alarm → resource named by a metric dimension (``role`` is the metric name)
 - ``subscribes``   topic → subscribed queue or function (via the subscription)
 - ``notifies``     bucket → queue, topic or function of an S3 notification
-- ``invokes``      rule, schedule, API method or HTTP API integration → target
+- ``invokes``      rule, schedule, API method or HTTP API integration … → target; an edge into a function
+                   carries ``mode`` (``sync``, ``async``, ``poll``: catalogue §B), as do ``consumes`` edges
 - ``in-subnet``    function → subnet
 - ``sg-allows``    security group → security group whose ingress rules admit it (``role`` ``tcp/5432``)
 - ``routes-via``   subnet → route table (``association``); route table → gateway (``role`` the destination)
@@ -24,7 +25,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .cfn import ARN_SERVICE_TYPES, DEFAULTS, FUNCTION_TYPES, NAME_PROPERTY, QUEUE
+from . import kinds
+from .cfn import (ARN_SERVICE_TYPES, ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS, FUNCTION_TYPES,
+                  NAME_PROPERTY, QUEUE)
 from .findings import Location
 from .load import Mapping, Sequence
 from .values import TOKEN, Case, ResourceRef, Unknown, Value, is_symbolic
@@ -57,10 +60,15 @@ class Resource:
         """The assumptions under which this resource exists: its Condition, when that is undecided."""
         if not self.condition or self.graph is None:
             return ()
+        return self.graph.resolver.existence(self.condition)
+
+    @property
+    def absence(self) -> list[tuple]:
+        """The scenarios in which this resource is not created (its Condition is false), as assumptions."""
+        if not self.condition or self.graph is None:
+            return []
         cases = self.graph.resolver.condition(self.condition).cases
-        if all(c.known and c.value is True and not c.assumptions for c in cases):
-            return ()
-        return ((("condition", self.condition), True),)
+        return [c.assumptions for c in cases if c.known and c.value is False]
 
     @property
     def implicit(self) -> bool:
@@ -74,7 +82,13 @@ class Resource:
         return self._walk_raw(path)[0] is not _ABSENT
 
     def get(self, path: str, default: bool = True) -> Value:
-        """The resolved value at a dotted property path, with its origin; the service default if absent."""
+        """The resolved value at a dotted property path, with its origin; the service default if absent.
+
+        A list item is a number step (``Targets.0.Arn``). When the property is absent the default of
+        catalogue §A applies (``linter.cfn.DEFAULTS``), cited as its origin ("30 (the SQS default)"); a
+        default that depends on another value (an event source mapping's ``BatchSize``) follows that
+        value's scenarios. An explicit ``null`` is unknown: CloudFormation rejects it.
+        """
         resolver = self.graph.resolver
         keys = path.split(".")
         cases: list[tuple[object, str, tuple, bool]] = [(self.props, "", (), False)]
@@ -91,21 +105,105 @@ class Resource:
             if isinstance(node, Unknown):
                 out.append(Case(node, "", assumptions))
             elif node is _ABSENT or (resolved and node is _no_value()):
-                dv = DEFAULTS.get((self.type, path)) if default else None
-                out.append(Case(dv[0], dv[1], assumptions) if dv else Case(None, "not set", assumptions))
+                out.extend(self._default(path, assumptions, default))
+            elif node is None and not resolved:
+                out.append(Case(Unknown(f"{path} is empty (null){', ' + origin if origin else ''}"), origin,
+                                assumptions))
             elif resolved:
                 out.append(Case(node, origin, assumptions))
+            elif node is None:
+                # ``Key:`` with nothing after it: CloudFormation rejects it; neither a value nor the default.
+                out.append(Case(Unknown(f"{path} is empty (null) in the template"), "", assumptions))
             else:
                 for c in resolver.resolve(node, origin):
                     merged = c.with_assumptions(assumptions)
                     if merged is None:
                         continue
                     if c.known and c.value is _no_value():
-                        dv = DEFAULTS.get((self.type, path)) if default else None
-                        merged = Case(dv[0], dv[1], merged.assumptions) if dv else Case(None, "not set",
-                                                                                        merged.assumptions)
+                        out.extend(self._default(path, merged.assumptions, default))
+                        continue
                     out.append(merged)
         return Value(out)
+
+    def _default(self, path: str, assumptions: tuple, apply: bool = True) -> list[Case]:
+        """The cases of an absent property: its default (per scenario when it depends on another value)."""
+        if not apply:
+            return [Case(None, "not set", assumptions)]
+        return _default_cases(self, default_key(path), assumptions, DEFAULTS, DEPENDENT_DEFAULTS)
+
+    def attribute(self, name: str) -> Value:
+        """A resource attribute beside Properties (``DeletionPolicy``, ``UpdateReplacePolicy``, ``Condition``),
+        resolved, with its CloudFormation default when absent ("Delete (the CloudFormation default)")."""
+        body = self.node if isinstance(self.node, dict) else {}
+        if name in body and body[name] is not None:
+            line = getattr(body, "value_pos", {}).get(name, (0, 0))[0]
+            return self.graph.resolver.resolve(body[name], f"set on line {line}" if line else "")
+        make = ATTRIBUTE_DEFAULTS.get(name)
+        if make is None:
+            return Value.known(None, "not set")
+        return Value(Case(v, o, a) for v, o, a in make(self))
+
+    def gather(self, path: str, field: str) -> Value:
+        """``field`` of every item of the list ``path``, as one list per scenario.
+
+        ``lb.gather("SubnetMappings", "SubnetId")`` → ``[subnet-a, subnet-b]`` (with each item's scenario
+        kept), for rules that read a list of records the way they read a plain list.
+        """
+        from .values import combinations
+
+        parts = [entry.get(field, default=False) for entry in self.entries(path)]
+        cases = []
+        for combo in combinations(*parts):
+            assumptions: tuple | None = ()
+            for case in combo:
+                assumptions = _merge(assumptions, case.assumptions)
+            if assumptions is not None:
+                cases.append(Case([c.value for c in combo], f"{path}[].{field}", assumptions))
+        return Value(cases)
+
+    def entries(self, path: str) -> list["Entry"]:
+        """The items of a list property as positioned :class:`Entry` objects, in order.
+
+        ``for target in rule.entries("Targets"): target.get("Arn")``. An item that exists only in some
+        scenarios (``!If [Cond, {...}, !Ref AWS::NoValue]``, or a whole list chosen by ``Fn::If``) carries
+        them in ``entry.assumptions``, so its values stay paired with that scenario.
+        """
+        raw, _parent, _last = self._walk_raw(path)
+        found: dict[tuple, Entry] = {}
+        if isinstance(raw, list):
+            for index in range(len(raw)):
+                item = self.get(f"{path}.{index}", default=False)
+                present = [c for c in item if c.value is not None]
+                if not present:
+                    continue
+                absent = len(present) < len(item.cases)
+                assumptions = _common(c.assumptions for c in present) if absent else ()
+                found[(index, assumptions)] = Entry(self, f"{path}.{index}", index, assumptions)
+        else:
+            for case in self.get(path, default=False):
+                if isinstance(case.value, list):
+                    for index in range(len(case.value)):
+                        found.setdefault((index, case.assumptions),
+                                         Entry(self, f"{path}.{index}", index, case.assumptions))
+        return list(found.values())
+
+    def setting(self, path: str, key: str, *, key_field: str = "Key", value_field: str = "Value") -> Value:
+        """The value of the entry named ``key`` in a Key/Value list property, or its default.
+
+        ``group.setting("TargetGroupAttributes", "deregistration_delay.timeout_seconds")`` →
+        ``300 (the ELB default)`` when no entry sets it.
+        """
+        cases: list[Case] = []
+        for entry in self.entries(path):
+            for name in entry.get(key_field, default=False):
+                if not name.known:
+                    cases.append(Case(name.value, "", name.assumptions))
+                elif name.value == key:
+                    cases.extend(c for c in entry.get(value_field, default=False)
+                                 if c.with_assumptions(name.assumptions) is not None)
+        if cases:
+            return Value(cases)
+        return Value(_default_cases(self, f"{path}[{key}]", (), DEFAULTS, DEPENDENT_DEFAULTS))
 
     def _step(self, node, key, parents, resolved, origin):
         """One path step. Yields (child, origin, assumptions, resolved)."""
@@ -198,6 +296,78 @@ class Resource:
         return f"Resources/{self.logical_id}" + (f"/Properties/{path.replace('.', '/')}" if path else "")
 
 
+def default_key(path: str) -> str:
+    """The DEFAULTS key of a property path: list indexes become ``*`` (``Targets.*.RetryPolicy...``)."""
+    return ".".join("*" if step.isdigit() else step for step in path.split("."))
+
+
+def _default_cases(resource, key: str, assumptions: tuple, table: dict, dependent: dict) -> list[Case]:
+    if (resource.type, key) in table:
+        value, origin = table[(resource.type, key)]
+        return [Case(value, origin, assumptions)]
+    make = dependent.get((resource.type, key))
+    if make is None:
+        return [Case(None, "not set", assumptions)]
+    out = []
+    for value, origin, depends_on in make(resource):
+        merged = _merge(assumptions, depends_on)
+        if merged is not None:
+            out.append(Case(value, origin, merged))
+    return out or [Case(None, "not set", assumptions)]
+
+
+def _common(assumption_sets) -> tuple:
+    """The assumptions every one of the sets makes."""
+    sets = [set(a) for a in assumption_sets]
+    if not sets:
+        return ()
+    shared = set.intersection(*sets)
+    return tuple(sorted(shared, key=lambda kv: (kv[0], repr(kv[1]))))
+
+
+class Entry:
+    """One item of a list property (``Targets.2``): read its fields with ``get``, point at it with ``at``.
+
+    ``assumptions`` is the scenario the item exists in (empty when always); the values ``get`` returns
+    are restricted to it, so ``ctx.cases`` and ``ctx.finding`` name it.
+    """
+
+    def __init__(self, resource: "Resource", path: str, index: int, assumptions: tuple = ()):
+        self.resource = resource
+        self.path = path
+        self.index = index
+        self.assumptions = assumptions
+
+    def __repr__(self):
+        return f"<Entry {self.resource.logical_id}.{self.path}>"
+
+    @property
+    def at(self) -> str:
+        """The property path to pass as ``ctx.finding(..., at=entry.at)``."""
+        return self.path
+
+    @property
+    def line(self) -> int:
+        return self.resource.position(self.path)[0]
+
+    def has(self, path: str) -> bool:
+        return self.resource.has(f"{self.path}.{path}")
+
+    def get(self, path: str, default: bool = True) -> Value:
+        """A field of the item, with its default (``Targets.*.RetryPolicy.MaximumRetryAttempts`` → 185)."""
+        value = self.resource.get(f"{self.path}.{path}", default=default)
+        if not self.assumptions:
+            return value
+        kept = [m for m in (c.with_assumptions(self.assumptions) for c in value) if m is not None]
+        return Value(kept)
+
+    def value(self) -> Value:
+        """The whole item as one value (a dict per scenario)."""
+        value = self.resource.get(self.path, default=False)
+        kept = [m for m in (c.with_assumptions(self.assumptions) for c in value) if m is not None]
+        return Value(kept)
+
+
 def _is_intrinsic(key) -> bool:
     return isinstance(key, str) and (key in ("Ref", "Condition") or key.startswith("Fn::"))
 
@@ -223,11 +393,39 @@ class Edge:
     role: str = ""
     at: str = ""          # property path on ``via`` (or on the source) where the link is written
     assumptions: tuple = ()
+    mode: str = ""        # how a function at the target is invoked: kinds.SYNC, ASYNC or POLL ("" otherwise)
+    # Properties the link owns, by name: (path on ``via``, (default, its origin) or None). An API event's
+    # ``TimeoutInMillis`` lives at ``Events.X.Properties.TimeoutInMillis`` of the function, a method's at
+    # ``Integration.TimeoutInMillis``; ``get("TimeoutInMillis")`` reads either, with the API's default.
+    # A Value stands for itself (a property that has no path, such as one inside an OpenAPI body).
+    properties: dict = field(default_factory=dict)
 
     def get(self, path: str) -> Value:
         """A property of the resource that makes the link (the event source mapping, the subscription)."""
         holder = self.via or self.source
+        if isinstance(self.properties.get(path), Value):
+            return self.properties[path]
+        if path in self.properties:
+            real, default = self.properties[path]
+            return _edge_property(holder.get(real, default=False), real, default)
         return holder.get(path)
+
+    def use_text(self) -> str:
+        """How a message names this use of the source: ``redrive target of queue Orders``."""
+        return kinds.role_text(self.role, self.target.describe())
+
+
+def _edge_property(value: Value, path: str, default) -> Value:
+    """Cite the property by its path ("Integration.TimeoutInMillis, line 12"); the default when absent."""
+    out = []
+    for case in value:
+        if case.known and case.value is None and case.origin == "not set" and default is not None:
+            out.append(Case(default[0], default[1], case.assumptions))
+        elif case.origin.startswith("set on line "):
+            out.append(Case(case.value, f"{path}, line {case.origin[len('set on line '):]}", case.assumptions))
+        else:
+            out.append(case)
+    return Value(out)
 
 
 @dataclass
@@ -241,6 +439,35 @@ class Dangling:
     external: bool = False   # a literal ARN or name of something outside this template
     value: object = None     # the resolved reference (a literal ARN for external links)
 
+    @property
+    def arn(self) -> "Arn | None":
+        """The parts of the literal ARN this link names, or None when it is not one written in full."""
+        return parse_arn(self.value)
+
+
+@dataclass(frozen=True)
+class Arn:
+    """A literal ARN, split: ``arn:partition:service:region:account:resource``."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    @property
+    def name(self) -> str:
+        """The last part of the resource (a queue's or topic's name)."""
+        return self.resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def parse_arn(value) -> Arn | None:
+    """A fully written ARN string split into its parts; None for anything else (tokens, names, URLs)."""
+    if not isinstance(value, str) or is_symbolic(value) or not value.startswith("arn:"):
+        return None
+    parts = value.split(":", 5)
+    return Arn(*parts[1:6]) if len(parts) == 6 else None
+
 
 @dataclass
 class Graph:
@@ -249,8 +476,10 @@ class Graph:
     resolver: object
     resources: dict[str, Resource] = field(default_factory=dict)
     _edges: list[Edge] = field(default_factory=list)
+    _by_kind: dict[str, list[Edge]] = field(default_factory=dict)   # kind → its edges, filled by link
     dangling: list[Dangling] = field(default_factory=list)
     _names: dict | None = None
+    unseen: str | None = None   # why resources may exist that the template does not show (linter.langext)
 
     def add(self, resource: Resource) -> Resource:
         resource.graph = self
@@ -261,16 +490,33 @@ class Graph:
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type in types]
 
-    def link(self, kind, source, target, *, via=None, role="", at="", assumptions=()) -> Edge:
+    def link(self, kind, source, target, *, via=None, role="", at="", assumptions=(), mode="",
+             properties=None) -> Edge:
         # A link exists only when the resources that make it exist: add their Conditions.
         for resource in (source, target, via):
             if resource is not None and assumptions is not None:
                 assumptions = _merge(assumptions, resource.existence)
-        edge = Edge(kind, source, target, via, role, at, assumptions or ())
+        edge = Edge(kind, source, target, via, role, at, assumptions or (), mode=mode,
+                    properties=properties or {})
         self._edges.append(edge)
+        self._by_kind.setdefault(kind, []).append(edge)
         return edge
 
+    def invokers(self, function: Resource) -> list[Edge]:
+        """Every edge that invokes ``function`` (``invokes`` and ``consumes``), each with its ``mode``.
+
+        ``all(e.mode == ASYNC for e in graph.invokers(fn))``: only async callers (catalogue §B). A caller the
+        graph cannot see (another stack, the console, an SDK) is not among them; one whose reference cannot be
+        followed is in ``dangling_links("invokes")`` / ``("consumes")``. ``mode`` is "" when it depends on a
+        value that cannot be resolved (an invocation type from an import).
+        """
+        return [e for e in self._edges if e.target is function and e.kind in ("invokes", "consumes")]
+
     def edges(self, kind: str, *, source_type=None, target_type=None, source=None, target=None) -> list[Edge]:
+        """Edges of one kind (``kinds.CONSUMES`` …), optionally narrowed by the type or identity of either end.
+
+        ``graph.edges(kinds.CONSUMES, source_type=QUEUE)``; ``graph.edges(kinds.ALARMS_ON, target=dlq)``.
+        """
         def ok(resource, want):
             if want is None:
                 return True
@@ -278,8 +524,13 @@ class Graph:
                 return resource is want
             return resource.type in ((want,) if isinstance(want, str) else tuple(want))
 
-        return [e for e in self._edges if e.kind == kind and ok(e.source, source_type) and ok(e.target, target_type)
+        return [e for e in self._by_kind.get(kind, ()) if ok(e.source, source_type) and ok(e.target, target_type)
                 and ok(e.source, source) and ok(e.target, target)]
+
+    def pseudo_value(self, name: str) -> str | None:
+        """A pseudo parameter's value when it was given (``--region``, an audit), else None."""
+        value = self.resolver.pseudo.get(name)
+        return value if isinstance(value, str) else None
 
     def dangling_links(self, kind: str) -> list[Dangling]:
         return [d for d in self.dangling if d.kind == kind]
@@ -352,6 +603,46 @@ class Graph:
             self._names = names
         return self._names
 
+    # ------------------------------------------------------------ what the parameters switch off
+
+    def switched_off(self, *types: str) -> list[Resource]:
+        """Template resources of these types left out because their Condition is false with the given
+        parameters (or the parameters' defaults): an alarm that exists only when a parameter is set.
+
+        They are not part of the graph (no edges); read them like resources (``get``, ``entries``) to
+        say what would be there, and ``why_off(resource.condition)`` says what turns them off.
+        """
+        template_resources = self.template.get("Resources") if isinstance(self.template, dict) else None
+        out = []
+        for logical_id, body in (template_resources or {}).items():
+            if logical_id in self.resources or not isinstance(body, dict) or body.get("Type") not in types:
+                continue
+            condition = body.get("Condition")
+            if not isinstance(condition, str):
+                continue
+            resource = Resource(str(logical_id), body["Type"], body.get("Properties"), node=body, condition=condition)
+            resource.graph = self
+            out.append(resource)
+        return out
+
+    def why_off(self, condition: str) -> str:
+        """``the default of parameter AlarmEmail ('') turns it off``, when the parameters' defaults settle
+        the condition to false; else ``condition HasAlarmEmail is false``."""
+        resolver = self.resolver
+        params = [p for p in dict.fromkeys(_refs(resolver.condition_defs.get(condition), resolver))
+                  if p in resolver.parameter_defs]
+        given = getattr(resolver, "parameters_given", {})
+        defaults = [f"{p} ({_show_default(resolver.parameter_defs[p])})" for p in params if p not in given
+                    and isinstance(resolver.parameter_defs[p], dict) and "Default" in resolver.parameter_defs[p]]
+        if defaults:
+            which = "parameter" if len(defaults) == 1 else "parameters"
+            return f"the default of {which} {', '.join(defaults)} turns it off"
+        return f"condition {condition} is false"
+
+    def refers_to(self, value: Value, resource: Resource) -> bool:
+        """Whether some case of a resolved reference names ``resource``."""
+        return any(c.known and self.follow(c)[0] is resource for c in value)
+
     # ------------------------------------------------------------ locations for findings
 
     def location_of(self, subject, at: str | None = None) -> Location:
@@ -360,6 +651,8 @@ class Graph:
         if isinstance(subject, Edge):
             holder = subject.via or subject.source
             return self.location_of(holder, at or subject.at or None)
+        if isinstance(subject, Entry):
+            return self.location_of(subject.resource, f"{subject.path}.{at}" if at else subject.path)
         if isinstance(subject, Resource):
             line, col = subject.position(at)
             return Location(self.path, line, col, logical_id=subject.anchor[0] if subject.implicit else
@@ -371,9 +664,33 @@ class Graph:
             return (subject.source.logical_id, subject.target.logical_id)
         if isinstance(subject, Resource):
             return (subject.logical_id,)
+        if isinstance(subject, Entry):
+            return (subject.resource.logical_id,)
         if isinstance(subject, Location) and subject.logical_id:
             return (subject.logical_id,)
         return ()
+
+
+def _show_default(definition) -> str:
+    default = definition.get("Default")
+    return repr(default) if isinstance(default, str) else str(default)
+
+
+def _refs(node, resolver, seen=None):
+    """Names a condition refers to with ``Ref``, through the conditions it names."""
+    seen = seen if seen is not None else set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                yield value
+            elif key == "Condition" and isinstance(value, str) and value not in seen:
+                seen.add(value)
+                yield from _refs(resolver.condition_defs.get(value), resolver, seen)
+            else:
+                yield from _refs(value, resolver, seen)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item, resolver, seen)
 
 
 def _show(value: str) -> str:

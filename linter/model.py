@@ -1,14 +1,63 @@
 """The public model rules are written against: one import for everything a rule needs."""
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
 from .engine import RuleContext, rule  # noqa: F401
-from .graph import Edge, Graph, Resource  # noqa: F401
-from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_number, combinations, display,  # noqa: F401
-                     is_symbolic, scenario_text)
+from .graph import Arn, Edge, Graph, Resource, parse_arn  # noqa: F401
+from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_list, as_number, as_text,  # noqa: F401
+                     combinations, display, is_ref, is_symbolic, presence, scenario_of, scenario_text,
+                     uncovered_scenario)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
 # -- policy documents, role and resource permissions, networking (three-valued: linter.tri.Verdict)
 from .tri import Verdict, across_cases, all_of, any_of  # noqa: F401,E402
 from .policy import (Statement, allows, function_role, lambda_permissions, permission_allows,  # noqa: F401,E402
-                     resource_policies, role_allows, role_documents, services_used, statements)
+                     resource_policies, role_allows, role_documents, services_used, statements, trusts_service)
 from .network import (EGRESS_ONLY, ELSEWHERE, ISOLATED, PRIVATE_NAT, PUBLIC, UNKNOWN, Member, SubnetClass,  # noqa: F401,E402
                       egress_allows, endpoint_services, ingress_allows, security_groups_of, single_zone_scenario,
                       subnet_class, subnet_zone, subnets_of)
+from .network import (ADMIN_PORTS, DATABASE_PORTS, EGRESS, INGRESS, SecurityGroupRule, is_world,  # noqa: F401,E402
+                      port_span, rule_field, security_group_rules)
+from .network import (DATA_STORES, attribute_references, store_is_private, store_port, store_subnets,  # noqa: F401,E402
+                      VPC, as_network, endpoint_service, existence_value, gateway_endpoint_serves,  # noqa: F401,E402
+                      depends_on, follow_one, referencing_resources, vpc_cidr_values, vpc_of, waits_for,
+                      zone_region)
+
+# The rule-writing API (docs/writing-rules.md): list entries, coverage answers, defaults.
+from .cfn import ATTRIBUTE_DEFAULTS, DEFAULTS, DEPENDENT_DEFAULTS  # noqa: F401,E402
+from .engine import Coverage  # noqa: F401,E402
+from .graph import Entry  # noqa: F401,E402
+
+# The catalogue's "in production" convention (linter/environment.py).
+from .environment import is_production_text, production  # noqa: F401,E402
+
+# ECS task definitions and services (linter/ecs.py).
+from .ecs import (fargate_size_fits, private_ecr_image, requires_fargate, services_of,  # noqa: F401,E402
+                  secret_like_name, task_definition_of, task_size)
+
+# Elastic Beanstalk option settings (linter/beanstalk.py).
+from .beanstalk import configuration_template, namespace_options, option, option_at  # noqa: F401,E402
+
+# Strings only partly known until deploy time, judged on their written parts (linter/text.py).
+from .text import as_name, fully_literal, literal_parts  # noqa: F401,E402
+from .limits import (Limit, entries, fields, is_literal, known_size, outside, unresolved_reason,  # noqa: F401
+                     range_findings)  # quota range checks and the insides of resolved structures
+from .stepfunctions import (STATE_MACHINE_TYPES, asl_states, definition_property, parse_error,  # noqa: F401
+                            state_machine_definition, state_path, unused_substitutions)  # Step Functions definitions
+from .refs import list_names  # noqa: F401,E402
+from .sns import Subscription, filter_policy_problem, subscriptions  # noqa: F401,E402
+from .delivery import (connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
+                       delivery_verdict)
+from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
+from .schedule import schedule_expression_problem  # noqa: F401,E402
+# API Gateway facts (linter/apigw.py): endpoint types, resource policies, the API a part belongs to.
+from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restrictions,  # noqa: F401,E402
+                    resource_policy_restrictions, rest_api_of)
+from .apigw import defined_in_body, depends_on  # noqa: F401,E402
+from .apigw import ACCOUNT as RESTRICTS_ACCOUNT, IP as RESTRICTS_IP  # noqa: F401,E402
+from .apigw import PRINCIPAL as RESTRICTS_PRINCIPAL, VPC as RESTRICTS_VPC  # noqa: F401,E402
+
+# Regions (linter/region.py): the stack's region when given, and the region of the resource an ARN names.
+from .region import arn_region, stack_region  # noqa: F401,E402
+# Whole structured properties (key schemas) judged only when fully known (linter/datastores.py).
+from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet_zone_values  # noqa: F401,E402
+# Event source mappings: the kind of source they read (linter/lambda_sources.py).
+from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
+                             event_invoke_configs, event_source, event_source_kind, written)

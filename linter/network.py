@@ -26,7 +26,7 @@ from typing import NamedTuple
 from .graph import Graph, Resource
 from .kinds import ASSOCIATION, ROUTES_VIA
 from .tri import Verdict, across_cases, any_of
-from .values import Case, Unknown, Value, combinations, display, merge_assumptions
+from .values import Case, Unknown, Value, combinations, display, is_symbolic, merge_assumptions
 
 SUBNET = "AWS::EC2::Subnet"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
@@ -170,9 +170,10 @@ def _classify_table(graph, table, routes):
 def _default_route_kind(graph, table, routes, destination_key, default):
     for route in routes:
         dest = route.get(destination_key, default=False)
-        values = {c.value if c.known else None for c in dest}
-        if any(not c.known for c in dest):
+        # A destination that is not a CIDR string (a mapping or list written by mistake) is unknown too.
+        if any(not c.known or (c.value is not None and not isinstance(c.value, str)) for c in dest):
             return UNKNOWN, f"the destination of route {route.logical_id} is unknown"
+        values = {c.value for c in dest}
         if default not in values:
             continue
         if route.existence or len(values) > 1:
@@ -396,3 +397,506 @@ def endpoint_services(graph: Graph) -> set:
             if case.known and isinstance(case.value, str):
                 services.add(case.value.rsplit(".", 1)[-1].lower())
     return services
+
+
+# ---------------------------------------------------------------- security group rules one by one
+
+INGRESS, EGRESS = "ingress", "egress"
+RULE_FIELDS = ("IpProtocol", "FromPort", "ToPort", "CidrIp", "CidrIpv6", "SourceSecurityGroupId",
+               "DestinationSecurityGroupId", "SourcePrefixListId", "DestinationPrefixListId", "Description")
+ALL_TRAFFIC_PROTOCOLS = ("-1", "all")
+WORLD = ("0.0.0.0/0", "::/0")
+
+
+class SecurityGroupRule(NamedTuple):
+    """One ingress or egress rule: inline in a group (``at`` is its path there) or a standalone
+    ``AWS::EC2::SecurityGroupIngress``/``Egress`` resource (``at`` is None); ``group`` is the group it
+    belongs to when the template holds it."""
+
+    holder: Resource
+    at: str | None
+    group: Resource | None
+
+    def get(self, key: str) -> Value:
+        """A field of the rule (``CidrIp``, ``FromPort`` …): its Value; absent reads as None ("not set")."""
+        return self.holder.get(f"{self.at}.{key}" if self.at else key, default=False)
+
+    def has(self, key: str) -> bool:
+        return self.holder.has(f"{self.at}.{key}" if self.at else key)
+
+    def path(self, key: str | None = None) -> str | None:
+        """The property path of the rule (or of one of its fields), for a finding's ``at=``."""
+        if key is None:
+            return self.at
+        return f"{self.at}.{key}" if self.at else key
+
+    def describe(self) -> str:
+        if self.at:
+            return f"{self.at.replace('.', '[', 1)}] of security group {self.holder.describe()}"
+        return f"rule {self.holder.describe()}"
+
+
+def security_group_rules(graph: Graph, group: Resource | None = None, *,
+                         direction: str = INGRESS) -> list[SecurityGroupRule]:
+    """The ingress (or egress) rules of one group, or of every group and standalone rule when None.
+
+    Inline entries come once per list index (an entry a scenario drops reads as None in that scenario);
+    standalone rules are matched to the group through their ``GroupId``.
+    Example: ``for r in security_group_rules(graph, direction="ingress"): r.get("CidrIp")``.
+    """
+    key = "SecurityGroupIngress" if direction == INGRESS else "SecurityGroupEgress"
+    groups = [group] if group is not None else graph.of_type(SECURITY_GROUP)
+    out = []
+    for g in groups:
+        longest = max((len(c.value) for c in g.get(key, default=False) if isinstance(c.value, list)), default=0)
+        out.extend(SecurityGroupRule(g, f"{key}.{i}", g) for i in range(longest))
+    standalone_type = "AWS::EC2::SecurityGroupIngress" if direction == INGRESS else "AWS::EC2::SecurityGroupEgress"
+    for r in graph.of_type(standalone_type):
+        owner = None
+        for case in r.get("GroupId", default=False):
+            found, _ = graph.follow(case)
+            owner = found if found is not None and found.type == SECURITY_GROUP else owner
+        if group is None or owner is group:
+            out.append(SecurityGroupRule(r, None, owner))
+    return out
+
+
+def rule_field(case: Case):
+    """A security group rule field as a plain comparable value, for ``ctx.cases(convert=...)``.
+
+    Numbers written as strings become ints, protocol names lower case; a value known only at deploy
+    time (a token) converts to None, so the rule reports it as not evaluated.
+    """
+    value = case.value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        if is_symbolic(value):
+            return None
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            return text.lower() if "/" not in text else text
+    return value
+
+
+def port_span(protocol, from_port, to_port) -> tuple[int, int] | None:
+    """The TCP/UDP ports a rule opens, ``(low, high)``: every port for protocol ``-1``; None for a rule
+    of another protocol (ICMP) or whose ports are not numbers."""
+    protocol = str(protocol).lower()
+    if protocol in ALL_TRAFFIC_PROTOCOLS:
+        return (0, 65535)
+    if _PROTOCOL_NUMBERS.get(protocol, protocol) not in ("6", "17"):
+        return None
+    if from_port is None and to_port is None:
+        return None
+    try:
+        low, high = int(from_port), int(to_port)
+    except (TypeError, ValueError):
+        return None
+    if low == -1:
+        return (0, 65535)
+    return (low, high)
+
+
+def is_world(cidr) -> bool:
+    """True for a range that holds every address (``0.0.0.0/0``, ``::/0``, or any ``/0``)."""
+    if not isinstance(cidr, str):
+        return False
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+# Default ports of data stores, for rules that check who may connect (catalogue R14, R57, R58).
+DATABASE_PORTS = {
+    3306: "MySQL/MariaDB/Aurora MySQL", 5432: "PostgreSQL", 1433: "SQL Server", 1521: "Oracle",
+    6379: "Redis/Valkey", 11211: "Memcached", 27017: "MongoDB/DocumentDB", 9200: "OpenSearch",
+    5439: "Redshift", 8182: "Neptune", 8111: "DAX", 2049: "NFS (EFS)", 5671: "AMQP over TLS (Amazon MQ)",
+    61617: "OpenWire over TLS (Amazon MQ)", 9092: "Kafka", 9094: "Kafka over TLS",
+}
+ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+
+
+# ---------------------------------------------------------------- VPCs and address ranges
+
+VPC = "AWS::EC2::VPC"
+
+
+def vpc_of(graph: Graph, resource: Resource, key: str = "VpcId") -> tuple[Resource | None, str]:
+    """The template's VPC a resource names in ``VpcId`` (or ``key``), or (None, why not)."""
+    found = None
+    for case in resource.get(key, default=False):
+        if case.value is None:
+            return None, f"{resource.describe()} sets no {key}"
+        target, reason = graph.follow(case)
+        if target is None or target.type != VPC:
+            return None, reason or f"{key} of {resource.describe()} ({display(case.value)}) is not a VPC of this template"
+        if found is not None and found is not target:
+            return None, f"the VPC of {resource.describe()} depends on a condition"
+        found = target
+    return (found, "") if found is not None else (None, f"{resource.describe()} names no VPC")
+
+
+def vpc_cidr_values(graph: Graph, vpc: Resource) -> list[tuple[Resource, Value]]:
+    """The IPv4 ranges of a VPC: its ``CidrBlock`` and every ``AWS::EC2::VPCCidrBlock`` added to it, each
+    as (the resource that sets it, its Value). A range from an IPAM pool is an unknown Value."""
+    out = []
+    for holder in [vpc] + [r for r in graph.of_type("AWS::EC2::VPCCidrBlock") if vpc_of(graph, r)[0] is vpc]:
+        if holder.has("CidrBlock"):
+            out.append((holder, holder.get("CidrBlock", default=False)))
+        elif holder.has("Ipv4IpamPoolId"):
+            out.append((holder, Value.unknown(f"{holder.describe()} takes its range from an IPAM pool")))
+        elif holder.has("AmazonProvidedIpv6CidrBlock") or holder.has("Ipv6CidrBlock") or holder.has("Ipv6IpamPoolId"):
+            continue
+        else:
+            out.append((holder, Value.known(None, "not set")))
+    return out
+
+
+def as_network(case: Case):
+    """An address range (``ipaddress`` network) from a CIDR string, for ``ctx.cases(convert=...)``; None
+    when the value is not a range (a token, a bare address is a /32)."""
+    value = case.value
+    if not isinstance(value, str) or is_symbolic(value):
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+_ZONE_NAME = None
+
+
+def zone_region(zone) -> str | None:
+    """The region a literal zone name belongs to (``us-east-1a`` → ``us-east-1``; local zones
+    ``us-west-2-lax-1a`` → ``us-west-2``); None for anything else (a zone id, a token, GetAZs)."""
+    import re
+
+    global _ZONE_NAME
+    if _ZONE_NAME is None:
+        _ZONE_NAME = re.compile(r"^([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)(?:[a-z]|-[a-z]+-\d+[a-z])$")
+    if not isinstance(zone, str) or is_symbolic(zone):
+        return None
+    m = _ZONE_NAME.match(zone.strip())
+    return m.group(1) if m else None
+
+
+def existence_value(resource: Resource) -> Value:
+    """The scenarios in which a resource exists, as a Value to pass to ``ctx.cases`` beside the values
+    compared: a combination then holds only where the resource exists. The cases carry the assumptions
+    the resource's Condition rests on (a parameter's allowed value), so two resources under opposite
+    conditions never meet in one combination. Each case's value is None."""
+    if not resource.condition or resource.graph is None:
+        return Value.known(None)
+    holds = resource.graph.resolver.condition_holds(resource.condition)
+    cases = [Case(None, "", c.assumptions) for c in holds if c.known and c.value is True]
+    # A condition that is never true (or unknown) leaves the resource's own existence assumption.
+    return Value(cases) if cases else Value.known(None, "", resource.existence)
+
+
+def endpoint_service(endpoint: Resource) -> str | None:
+    """The short service name of a VPC endpoint (``s3``, ``ecr.dkr``), or None when not known."""
+    for case in endpoint.get("ServiceName"):
+        if case.known and isinstance(case.value, str):
+            name = display(case.value)
+            if name.startswith("com.amazonaws."):
+                parts = name.split(".", 3)
+                return parts[3].lower() if len(parts) == 4 else None
+            return name.rsplit(".", 1)[-1].lower()
+    return None
+
+
+def gateway_endpoint_serves(graph: Graph, route_table: Resource, service: str) -> Verdict:
+    """Is a gateway endpoint for ``service`` (``s3``, ``dynamodb``) associated with the route table?"""
+    unknown = None
+    for endpoint in graph.of_type("AWS::EC2::VPCEndpoint"):
+        kind = endpoint.get("VpcEndpointType", default=False).single
+        if kind not in (None, "Gateway") or endpoint_service(endpoint) != service:
+            continue
+        for case in endpoint.get("RouteTableIds", default=False):
+            if not case.known:
+                unknown = f"the route tables of endpoint {endpoint.logical_id} are not known"
+                continue
+            for item in case.value if isinstance(case.value, list) else []:
+                found, _ = graph.follow(Case(item, case.origin, case.assumptions))
+                if found is route_table:
+                    if case.assumptions or endpoint.existence:
+                        unknown = f"endpoint {endpoint.logical_id} serves route table {route_table.logical_id} " \
+                                  "only under a condition"
+                        continue
+                    return Verdict.true(f"gateway endpoint {endpoint.logical_id} serves route table "
+                                        f"{route_table.logical_id}")
+                if found is None:
+                    unknown = f"a route table of endpoint {endpoint.logical_id} is not in this template"
+    if unknown:
+        return Verdict.unknown(unknown)
+    return Verdict.false(f"no {service} gateway endpoint serves route table {route_table.logical_id}")
+
+
+def referencing_resources(graph: Graph, target: Resource) -> list[Resource]:
+    """The resources whose properties name ``target`` by ``Ref``, ``Fn::GetAtt`` or ``${Id}`` in
+    ``Fn::Sub``: who uses it, whatever the property. Outputs do not count."""
+    name = target.logical_id
+
+    def names(node) -> bool:
+        if isinstance(node, dict):
+            if len(node) == 1:
+                (key, arg), = node.items()
+                if key == "Ref" and arg == name:
+                    return True
+                if key == "Fn::GetAtt" and ((isinstance(arg, list) and arg and arg[0] == name) or
+                                            (isinstance(arg, str) and arg.split(".", 1)[0] == name)):
+                    return True
+                if key == "Fn::Sub":
+                    text = arg[0] if isinstance(arg, list) and arg else arg
+                    if isinstance(text, str) and ("${" + name + "}" in text or "${" + name + "." in text):
+                        return True
+            return any(names(v) for v in node.values())
+        if isinstance(node, list):
+            return any(names(v) for v in node)
+        return False
+
+    return [r for r in graph.resources.values() if r is not target and names(r.props)]
+
+
+def depends_on(resource: Resource) -> set[str]:
+    """The logical ids a resource names in its ``DependsOn`` attribute (a string or a list)."""
+    resources = resource.graph.template.get("Resources") if resource.graph is not None else None
+    raw = resources.get(resource.anchor[0]) if isinstance(resources, dict) else None
+    value = raw.get("DependsOn") if isinstance(raw, dict) else None
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list):
+        return {v for v in value if isinstance(v, str)}
+    return set()
+
+
+def follow_one(graph: Graph, resource: Resource, key: str, rtype: str | None = None) -> tuple[Resource | None, str]:
+    """The one template resource a reference property names in every scenario (of type ``rtype``
+    when given), or (None, why not): absent, unknown, outside the template, or depending on a condition."""
+    found = None
+    for case in resource.get(key, default=False):
+        if case.value is None:
+            return None, f"{resource.describe()} sets no {key}"
+        target, reason = graph.follow(case)
+        if target is None or (rtype and target.type != rtype):
+            return None, reason or f"{key} of {resource.describe()} ({display(case.value)}) is not in this template"
+        if found is not None and found is not target:
+            return None, f"{key} of {resource.describe()} depends on a condition"
+        found = target
+    return (found, "") if found is not None else (None, f"{resource.describe()} names nothing in {key}")
+
+
+def _referenced_ids(node, out: set) -> set:
+    if isinstance(node, dict):
+        if len(node) == 1:
+            (key, arg), = node.items()
+            if key == "Ref" and isinstance(arg, str):
+                out.add(arg)
+            elif key == "Fn::GetAtt":
+                first = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
+                if isinstance(first, str):
+                    out.add(first)
+            elif key == "Fn::Sub":
+                import re
+                text = arg[0] if isinstance(arg, list) and arg else arg
+                if isinstance(text, str):
+                    out.update(m.split(".", 1)[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text))
+        for v in node.values():
+            _referenced_ids(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _referenced_ids(v, out)
+    return out
+
+
+def waits_for(graph: Graph, resource: Resource, target: Resource) -> bool:
+    """True when CloudFormation creates ``target`` before ``resource``: ``resource`` depends on it
+    through ``DependsOn`` or a reference, directly or through other resources."""
+    seen, todo = set(), [resource]
+    while todo:
+        current = todo.pop()
+        for name in depends_on(current) | _referenced_ids(current.props, set()):
+            if name == target.logical_id:
+                return True
+            nxt = graph.resources.get(name)
+            if nxt is not None and name not in seen:
+                seen.add(name)
+                todo.append(nxt)
+    return False
+
+
+# ---------------------------------------------------------------- data stores in a VPC
+
+# type → (the property naming its subnet group, that group's type, the group's subnet list property,
+#         the property naming its security groups, whether it can ever be reached from outside its VPC)
+DATA_STORES = {
+    "AWS::RDS::DBInstance": ("DBSubnetGroupName", "AWS::RDS::DBSubnetGroup", "SubnetIds", "VPCSecurityGroups", True),
+    "AWS::RDS::DBCluster": ("DBSubnetGroupName", "AWS::RDS::DBSubnetGroup", "SubnetIds", "VpcSecurityGroupIds", True),
+    "AWS::ElastiCache::CacheCluster": ("CacheSubnetGroupName", "AWS::ElastiCache::SubnetGroup", "SubnetIds",
+                                       "VpcSecurityGroupIds", False),
+    "AWS::ElastiCache::ReplicationGroup": ("CacheSubnetGroupName", "AWS::ElastiCache::SubnetGroup", "SubnetIds",
+                                           "SecurityGroupIds", False),
+    "AWS::ElastiCache::ServerlessCache": ("SubnetIds", None, None, "SecurityGroupIds", False),
+    "AWS::MemoryDB::Cluster": ("SubnetGroupName", "AWS::MemoryDB::SubnetGroup", "SubnetIds", "SecurityGroupIds", False),
+    "AWS::DAX::Cluster": ("SubnetGroupName", "AWS::DAX::SubnetGroup", "SubnetIds", "SecurityGroupIds", False),
+    "AWS::DocDB::DBCluster": ("DBSubnetGroupName", "AWS::DocDB::DBSubnetGroup", "SubnetIds", "VpcSecurityGroupIds",
+                              False),
+    "AWS::Neptune::DBCluster": ("DBSubnetGroupName", "AWS::Neptune::DBSubnetGroup", "SubnetIds",
+                                "VpcSecurityGroupIds", False),
+    "AWS::Redshift::Cluster": ("ClusterSubnetGroupName", "AWS::Redshift::ClusterSubnetGroup", "SubnetIds",
+                               "VpcSecurityGroupIds", True),
+}
+
+# Default port per data store type (engine-specific types are resolved by store_port).
+_ENGINE_PORTS = [("aurora-postgresql", 5432), ("postgres", 5432), ("aurora-mysql", 3306), ("aurora", 3306),
+                 ("mysql", 3306), ("mariadb", 3306), ("sqlserver", 1433), ("oracle", 1521), ("db2", 50000)]
+_TYPE_PORTS = {"AWS::ElastiCache::ReplicationGroup": 6379, "AWS::MemoryDB::Cluster": 6379,
+               "AWS::DAX::Cluster": 8111, "AWS::DocDB::DBCluster": 27017, "AWS::Neptune::DBCluster": 8182,
+               "AWS::Redshift::Cluster": 5439, "AWS::ElastiCache::ServerlessCache": 6379}
+
+
+def store_port(store: Resource) -> Value:
+    """The port clients connect to: the store's ``Port`` when set, else its engine's default port (cited)."""
+    key = "Port"
+    if store.type == "AWS::ElastiCache::CacheCluster" and not store.has(key):
+        return Value([Case(11211 if str(c.value).lower() == "memcached" else 6379,
+                           f"the default port of engine {display(c.value)}", c.assumptions) if c.known else c
+                      for c in store.get("Engine")])
+    if store.has(key):
+        return store.get(key)
+    if store.type in _TYPE_PORTS:
+        return Value.known(_TYPE_PORTS[store.type], f"the {store.type.split('::')[1]} default port")
+    out = []
+    for case in store.get("Engine", default=False):
+        if not case.known:
+            out.append(case)
+            continue
+        engine = str(case.value or "").lower()
+        port = next((p for prefix, p in _ENGINE_PORTS if engine.startswith(prefix)), None)
+        if port is None:
+            out.append(Case(Unknown(f"the default port of engine {display(case.value)} is not known"), "",
+                            case.assumptions))
+        else:
+            out.append(Case(port, f"the default port of engine {display(case.value)}", case.assumptions))
+    return Value(out)
+
+
+def store_subnets(graph: Graph, store: Resource) -> tuple[list[Member] | None, str]:
+    """The subnets a data store lives in, through its subnet group; (None, why) when the store names
+    no subnet group (it then lives in the default VPC) or the group is not in the template."""
+    spec = DATA_STORES.get(store.type)
+    if spec is None:
+        return None, f"{store.describe()} is not a data store this check knows"
+    group_key, group_type, list_key, _sg, _public = spec
+    if group_type is None:
+        return subnets_of(graph, store.get(group_key, default=False)), ""
+    if store.type == "AWS::RDS::DBInstance" and store.has("DBClusterIdentifier") and not store.has(group_key):
+        cluster, reason = _follow_one(graph, store, "DBClusterIdentifier")
+        if cluster is None:
+            return None, reason
+        return store_subnets(graph, cluster)
+    if not store.has(group_key):
+        return None, f"{store.describe()} sets no {group_key}, so it lives in the default VPC"
+    group, reason = _follow_one(graph, store, group_key)
+    if group is None or group.type != group_type:
+        return None, reason or f"the {group_key} of {store.describe()} is not in this template"
+    return subnets_of(graph, group.get(list_key, default=False)), ""
+
+
+def _follow_one(graph, resource, key):
+    found = None
+    for case in resource.get(key, default=False):
+        target, reason = graph.follow(case)
+        if target is None:
+            return None, reason or f"{key} of {resource.describe()} is not in this template"
+        if found is not None and found is not target:
+            return None, f"{key} of {resource.describe()} depends on a condition"
+        found = target
+    return found, "" if found is not None else f"{resource.describe()} sets no {key}"
+
+
+def store_is_private(graph: Graph, store: Resource) -> Verdict:
+    """Yes when the data store can be reached only from inside its VPC.
+
+    Caches, DAX, DocumentDB and Neptune always are. An RDS instance or cluster, or a Redshift cluster,
+    is when ``PubliclyAccessible`` is false, or when it is absent and every subnet of its subnet group
+    is private or isolated (no route in from the internet either way). An Aurora cluster is public
+    when one of its instances sets ``PubliclyAccessible: true``.
+    """
+    spec = DATA_STORES.get(store.type)
+    if spec is None:
+        return Verdict.unknown(f"{store.describe()} is not a data store this check knows")
+    if not spec[4]:
+        return Verdict.true(f"{store.type} is reachable only inside its VPC")
+    holders = [store]
+    if store.type == "AWS::RDS::DBCluster":
+        holders = [i for i in graph.of_type("AWS::RDS::DBInstance")
+                   if _follow_one(graph, i, "DBClusterIdentifier")[0] is store] + ([store] if store.has(
+                       "PubliclyAccessible") else [])
+    explicit = []
+    for holder in holders:
+        for case in holder.get("PubliclyAccessible", default=False):
+            if not case.known:
+                return Verdict.unknown(f"PubliclyAccessible of {holder.describe()} is not known: {case.value.reason}")
+            flag = case.value if isinstance(case.value, bool) else \
+                str(case.value).lower() == "true" if case.value is not None else None
+            if flag is True:
+                return Verdict.false(f"{holder.describe()} sets PubliclyAccessible true ({case.origin})")
+            if flag is False:
+                explicit.append(holder)
+    if explicit and len(explicit) == len(holders):
+        return Verdict.true(f"{store.describe()} sets PubliclyAccessible false")
+    members, reason = store_subnets(graph, store)
+    if members is None:
+        return Verdict.unknown(reason)
+    if any(m.resource is None for m in members):
+        return Verdict.unknown(next(m.reason for m in members if m.resource is None))
+    classes = [subnet_class(graph, m.resource) for m in members]
+    if any(not c.settled for c in classes):
+        return Verdict.unknown(next(c.reason for c in classes if not c.settled))
+    if any(c.kind == PUBLIC for c in classes):
+        return Verdict.false(f"{store.describe()} leaves PubliclyAccessible unset and has public subnets")
+    return Verdict.true(f"the subnets of {store.describe()} are private or isolated")
+
+
+def attribute_references(resource: Resource, types=None) -> list[tuple[Resource, str, str]]:
+    """The template resources a resource's properties name through ``Fn::GetAtt`` or ``${X.Attr}`` in
+    ``Fn::Sub``: (the resource named, the attribute, the property path of the reference)."""
+    import re
+
+    out = []
+    graph = resource.graph
+
+    def add(name, attribute, path):
+        target = graph.resources.get(name)
+        if target is not None and (types is None or target.type in types):
+            out.append((target, attribute, path))
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if len(node) == 1:
+                (key, arg), = node.items()
+                if key == "Fn::GetAtt":
+                    parts = arg if isinstance(arg, list) else arg.split(".", 1) if isinstance(arg, str) else []
+                    if len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], str):
+                        add(parts[0], parts[1], path)
+                elif key == "Fn::Sub":
+                    text = arg[0] if isinstance(arg, list) and arg else arg
+                    if isinstance(text, str):
+                        for m in re.findall(r"\$\{([^!}.][^}.]*)\.([^}]+)\}", text):
+                            add(m[0], m[1], path)
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path and not str(k).startswith("Fn::") else (path or k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, path)
+
+    walk(resource.props, "")
+    return out

@@ -51,6 +51,8 @@ def filter_findings(results, rules, *, config=None, severity=None, baseline=None
                     show_unused_suppressions=False, log=_log) -> Filtered:
     """Overrides, path ignores, suppressions, baseline and threshold, applied to ``results`` in place.
 
+    Internal errors (CFN999) are held out of all of these: they cannot be ignored, suppressed or baselined.
+
     Findings are marked (``severity`` overridden, ``suppressed_by`` set), never removed from the results.
     ``write_baseline`` records every finding still standing, then that baseline (or ``baseline``) hides them;
     each stale baseline entry is logged. Raises :class:`UserError` for a baseline file that cannot be read or
@@ -59,6 +61,7 @@ def filter_findings(results, rules, *, config=None, severity=None, baseline=None
     from . import suppress
 
     threshold = severity_threshold(severity, config)
+    held_out = suppress.hold_out_unfilterable(results)   # internal errors (CFN999) skip every filter below
     if config is not None:
         from .config import severity_overrides
 
@@ -74,6 +77,7 @@ def filter_findings(results, rules, *, config=None, severity=None, baseline=None
     if write_baseline or baseline:
         baseline_info = _apply_baseline(results, rules, baseline, write_baseline, log)
 
+    suppress.put_back(results, held_out)
     unused = suppress.unused(suppressions, rules) if show_unused_suppressions else []
     every = [f for r in results for f in r.findings]
     at_level = [f for f in every if f.severity >= threshold]
@@ -104,8 +108,16 @@ def _apply_baseline(results, rules, baseline, write_baseline, log) -> dict:
 
 
 def exit_code(results, filtered: Filtered, missing=()) -> int:
-    """The exit decision: 2 when a path is missing or no template could be read, 1 when a finding is
-    reported, else 0."""
+    """The exit decision, made here and nowhere else.
+
+    2 when any file has an internal error (CFN999): a check did not run, so the run cannot pass, whatever
+    an option that relaxes the exit code says (such options must apply after this test). 2 also when a path
+    is missing or no template could be read; 1 when a finding is reported; else 0.
+    """
+    from .engine import is_internal_error
+
+    if any(is_internal_error(f) for r in results for f in r.findings):
+        return EXIT_USAGE
     readable = [r for r in results if r.status in ("linted", "skipped")]
     if missing or (results and not readable):
         return EXIT_USAGE

@@ -61,6 +61,15 @@ class Statement:
     def label(self) -> str:
         return f"statement {self.sid or self.index + 1}"
 
+    def written(self, element: str) -> list[str]:
+        """The entries of an element (``"actions"``, ``"resources"``, …) written as text in the template
+        (references inside kept as tokens); entries that did not resolve are left out."""
+        return [e for e in (getattr(self, element) or ()) if isinstance(e, str)]
+
+    def services(self) -> list[str]:
+        """The service principals (``lambda.amazonaws.com``) the statement names."""
+        return [v for kind, v in (self.principals or ()) if kind == "Service" and isinstance(v, str)]
+
 
 def _document(document):
     """The document as a dict, or an Unknown saying why it is not one."""
@@ -358,6 +367,41 @@ def _per_document(document, principal, action, resource) -> tuple[Verdict, Verdi
     return _evaluate(document, principal, action, resource)
 
 
+_ASSUME_ROLE = re.compile(r"^(\*|sts:\*|sts:assumerole)$", re.IGNORECASE)
+
+
+def trusts_service(document, service: str) -> Verdict:
+    """Does a role's trust policy let ``service`` (``"lambda.amazonaws.com"``) assume the role?
+
+    Yes when an ``Allow`` statement names the service principal for ``sts:AssumeRole``. A ``Condition``
+    does not change the answer: trust conditions (``aws:SourceAccount``, ``aws:SourceArn``) narrow which
+    requests of the service are accepted, not which service. Unknown when a principal or an action of an
+    Allow statement did not resolve (a ``${AWS::URLSuffix}`` principal, a parameter), or when the document
+    itself is unknown. ``document`` is a plain resolved document (one case's value).
+    """
+    doubts = []
+    for st in statements(document):
+        if st.effect == "Deny":
+            continue
+        if st.effect is None or st.unresolved:
+            doubts.append("; ".join(st.unresolved) or f"the Effect of {st.label} is not known")
+            continue
+        if not any(_ASSUME_ROLE.match(a) for a in st.written("actions")):
+            continue
+        for named in st.services():
+            # ``lambda.${AWS::URLSuffix}`` is lambda.amazonaws.com (amazonaws.com.cn in China: same service).
+            text = TOKEN.sub(lambda m: "amazonaws.com" if m.group(1) == "AWS::URLSuffix" else "\0", named)
+            prefix = re.escape(service.split(".", 1)[0])
+            # The regional form (``states.${AWS::Region}.amazonaws.com``) names the same service.
+            if text in (service, service + ".cn") or re.fullmatch(prefix + r"\.(\0|[a-z0-9-]+)\.amazonaws\.com(\.cn)?", text):
+                return Verdict.true(f"{st.label} lets {service} assume the role")
+            if "\0" in text and text.split(".", 1)[0] in ("\0", service.split(".", 1)[0]):
+                doubts.append(f"service principal {display(named)} is known only at deploy time")
+    if doubts:
+        return Verdict.unknown(doubts[0])
+    return Verdict.false(f"no statement of the trust policy names {service}")
+
+
 def allows(document, *, principal=None, action: str | None = None, resource=None) -> Verdict:
     """Does this policy document allow the request? Yes, no, or unknown with the reason.
 
@@ -428,6 +472,10 @@ MANAGED_POLICIES: dict[str, tuple[str, ...]] = {
     "SecretsManagerReadWrite": ("secretsmanager:*",),
     "AmazonSSMReadOnlyAccess": ("ssm:Describe*", "ssm:Get*", "ssm:List*"),
     "AmazonSESFullAccess": ("ses:*",),
+    # ECS task execution (rules ECS003): pull from private ECR and write awslogs.
+    "AmazonECSTaskExecutionRolePolicy": ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
+                                         "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "logs:CreateLogStream",
+                                         "logs:PutLogEvents"),
     "AWSLambda_FullAccess": ("lambda:*", "logs:*", "cloudwatch:*", "states:*", "sqs:*", "sns:*", "s3:*",
                              "kinesis:*", "dynamodb:*", "events:*", "iam:PassRole", "ec2:Describe*"),
 }
@@ -595,17 +643,19 @@ def _scenario_values(value: Value):
             yield case.value, case, several
 
 
-def _doc_value(document, case: Case, conditional: bool, existence: tuple = ()) -> Value:
+def _doc_value(document, case: Case, conditional: bool, holder=None) -> Value:
     """A document as a Value; one that exists only in some scenarios is absent (None) in the others.
 
-    ``existence`` are the assumptions under which the resource holding the document exists (its
-    Condition); when it is one condition, the absent case names it false.
+    ``holder`` is the resource holding the document: where its Condition makes it exist, the document
+    is present; in the scenarios where the Condition is false, it is absent.
     """
+    existence = holder.existence if holder is not None else ()
     present = merge_assumptions(case.assumptions, existence)
     cases = [Case(document, case.origin, present or ())] if present is not None else []
-    if conditional or existence:
-        absent = tuple((key, not choice) for key, choice in existence) if len(existence) == 1 else ()
-        cases.append(Case(None, "", absent))
+    if existence:
+        cases += [Case(None, "", absent) for absent in holder.absence or [()]]
+    elif conditional:
+        cases.append(Case(None, "", ()))
     return Value(cases)
 
 
@@ -633,7 +683,7 @@ def _grants(graph: Graph, role: Resource) -> list[_Grant]:
             case, several = attached[0]
             for doc in policy.get("PolicyDocument"):
                 grants.append(_Grant(f"policy {policy.logical_id}",
-                                     _doc_value(doc.value, doc, several, policy.existence)))
+                                     _doc_value(doc.value, doc, several, policy)))
         elif unsure:
             grants.append(_Grant(f"policy {policy.logical_id}", unknown=f"whether policy {policy.logical_id} is "
                                                                         f"attached to {rid} is not known: {unsure}"))
@@ -649,7 +699,7 @@ def _managed_grant(graph, item, case, several) -> _Grant:
         return _Grant("a managed policy", unknown=f"a managed policy ARN is unknown: {item.reason}")
     target, _ = graph.follow(Case(item)) if isinstance(item, (ResourceRef, str)) else (None, "")
     if target is not None and target.type == "AWS::IAM::ManagedPolicy":
-        docs = [_doc_value(c.value, c, several, target.existence) for c in target.get("PolicyDocument")]
+        docs = [_doc_value(c.value, c, several, target) for c in target.get("PolicyDocument")]
         return _Grant(f"managed policy {target.logical_id}", docs[0] if len(docs) == 1 else
                       Value([c for d in docs for c in d]))
     if not isinstance(item, str):
@@ -810,7 +860,7 @@ def resource_policies(graph: Graph, resource: Resource) -> list[tuple[Resource, 
                 unsure = reason
         if attached:
             docs = policy.get("PolicyDocument")
-            out.append((policy, Value([c for d in docs for c in _doc_value(d.value, d, several, policy.existence)])
+            out.append((policy, Value([c for d in docs for c in _doc_value(d.value, d, several, policy)])
                         if several or policy.existence else docs))
         elif unsure:
             out.append((policy, Value.unknown(f"policy {policy.logical_id} may apply to {resource.logical_id}: "

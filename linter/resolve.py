@@ -11,7 +11,8 @@ import json
 import re
 
 from .load import Mapping, Sequence
-from .values import MAX_CASES, Case, ResourceRef, Unknown, Value, display, is_symbolic, merge_assumptions, token
+from .values import (MAX_CASES, Case, OneOf, ResourceRef, TooManyScenarios, Unknown, Value, combinations, display,
+                     is_symbolic, merge_assumptions, token)
 
 PSEUDO = ("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::StackId",
           "AWS::URLSuffix", "AWS::NotificationARNs")
@@ -29,6 +30,10 @@ class Resolver:
         self.parameters_given = dict(parameters or {})
         self.parameter_source = parameter_source
         self.pseudo = dict(pseudo or {})
+        # ``-p AWS::Region=eu-west-1``: a pseudo parameter given like a parameter sets the pseudo parameter.
+        for name in PSEUDO:
+            if name in self.parameters_given and name not in self.pseudo:
+                self.pseudo[name] = self.parameters_given.pop(name)
         params = template.get("Parameters")
         self.parameter_defs = params if isinstance(params, dict) else {}
         mappings = template.get("Mappings")
@@ -38,7 +43,10 @@ class Resolver:
         resources = template.get("Resources")
         self.resource_ids = set(resources) if isinstance(resources, dict) else set()
         self._conditions: dict[str, Value] = {}
+        self._holds: dict[str, Value] = {}
+        self._existence: dict[str, tuple] = {}
         self._active: set = set()
+        self._cycles: dict[str, tuple[str, ...]] | None = None
 
     def add_resource_ids(self, ids) -> None:
         self.resource_ids.update(ids)
@@ -138,12 +146,21 @@ class Resolver:
         return Value.unknown(f"parameter {name} has no Default and no value was given (--parameters {name}=...)")
 
     def condition(self, name) -> Value:
+        """The condition as evaluated: true/false cases under the parameter values that decide them.
+
+        A case is unknown when nothing in the template decides it (``AWS::Region``, a parameter with no
+        value); :meth:`condition_holds` turns such a case into a free boolean.
+        """
         if not isinstance(name, str) or name not in self.condition_defs:
             return Value.unknown(f"condition {name!r} is not defined")
         if name in self._conditions:
             return self._conditions[name]
+        cycle = self.condition_cycles().get(name)
+        if cycle is not None:
+            # Every condition of a cycle is unknown, whichever is asked for first.
+            return Value.unknown(f"condition {name} is part of the cycle {' → '.join(cycle)}")
         if name in self._active:
-            return Value.unknown(f"condition {name} refers to itself")
+            return Value([Case(_Cycle(f"condition {name} refers to itself"), "")])
         self._active.add(name)
         try:
             raw = self._resolve(self.condition_defs[name], "", 1)
@@ -154,31 +171,205 @@ class Resolver:
             if case.known and isinstance(case.value, bool):
                 cases.append(Case(case.value, f"condition {name}", case.assumptions))
             elif case.known:
-                cases.append(Case(Unknown(f"condition {name} does not evaluate to true or false"), ""))
+                cases.append(Case(Unknown(f"condition {name} does not evaluate to true or false"), "",
+                                  case.assumptions))
             else:
                 cases.append(case)
         value = Value(cases)
         self._conditions[name] = value
         return value
 
+    def condition_cycles(self) -> dict[str, tuple[str, ...]]:
+        """Each condition that is part of a reference cycle → that cycle, starting and ending with it."""
+        if self._cycles is None:
+            self._cycles = {}
+            for cycle in condition_cycles(self.condition_defs):
+                for member in cycle[:-1]:
+                    self._cycles.setdefault(member, cycle)
+        return self._cycles
+
     def condition_holds(self, name) -> Value:
-        """The condition as a value, with an assumption when it is not settled, for Fn::If and resources."""
-        value = self.condition(name)
+        """The condition as true/false scenarios, for ``Fn::If``, ``Condition`` and resources.
+
+        A case decided by parameters carries those parameters' values as assumptions. A case nothing
+        decides becomes a free boolean keyed by the condition's name, so every use of the condition
+        (an ``Fn::If``, a resource's ``Condition``, a ``Condition`` nested in another) is the same boolean
+        and ``IsDev`` and ``Not IsDev`` never both hold. A condition that refers to itself stays unknown.
+        """
+        if not isinstance(name, str) or name not in self.condition_defs or name in self.condition_cycles():
+            return self.condition(name)   # undefined, or part of a cycle: unknown, never a free boolean
+        if name in self._active:
+            return Value([Case(_Cycle(f"condition {name} refers to itself"), "")])
+        if name in self._holds:
+            return self._holds[name]
         key = ("condition", name)
+        decided = []
+        for case in self.condition(name):
+            if case.known or isinstance(case.value, _Cycle):
+                decided.append(case)
+                continue
+            for truth in (True, False):
+                free = Case(truth, f"condition {name}", case.assumptions).with_assumptions(((key, truth),))
+                if free is not None:
+                    decided.append(free)
+        decided = self._compact(name, list(dict.fromkeys(decided)))
+        true = [c.assumptions for c in decided if c.known and c.value is True]
+        existence = self._product_form(true) if all(c.known for c in decided) else None
+        if not true:
+            existence = ((key, True),)  # never true: the resource is left out of the graph
+        elif existence is None:
+            # The scenarios in which it is true are no single set of parameter values: name the
+            # condition itself in every case, so a resource under it pairs with its Fn::If branches.
+            decided = [c for c in (c.with_assumptions(((key, c.value),)) if c.known else c for c in decided)
+                       if c is not None]
+            existence = ((key, True),)
+        self._existence[name] = existence
+        value = Value(decided)
+        self._holds[name] = value
+        return value
+
+    def existence(self, name) -> tuple:
+        """The assumptions under which a resource with ``Condition: name`` exists (() when always).
+
+        ``IsNotDev`` with ``Environment`` in {dev, build, production} gives
+        ``(("parameter", "Environment"), OneOf({"build", "production"}))``.
+        """
+        if not isinstance(name, str) or name not in self.condition_defs:
+            return ((("condition", name), True),)
+        if name not in self._existence:
+            self.condition_holds(name)
+        return self._existence.get(name, ((("condition", name), True),))
+
+    def _compact(self, name, cases) -> list:
+        """Merge the true cases, and the false ones, into one case each when they form one set of choices."""
+        if any(not c.known for c in cases):
+            return cases
         out = []
-        for case in value:
-            if case.known:
-                if case.assumptions:
-                    c = case.with_assumptions(((key, case.value),))
-                    if c is not None:
-                        out.append(c)
-                else:
-                    out.append(case)
+        for truth in (True, False):
+            group = [c for c in cases if c.value is truth]
+            merged = self._product_form([c.assumptions for c in group]) if len(group) > 1 else None
+            out += [Case(truth, f"condition {name}", merged)] if merged is not None else group
+        return out
+
+    def _product_form(self, scenarios: list) -> tuple | None:
+        """Several assumption sets as one set of "one of" choices, or None when they are not one.
+
+        Environment = build, or Environment = production, is Environment in {build, production};
+        (Env prod and Size 20) or (Env dev and Size 10) is no single set, and gives None.
+        """
+        if not scenarios:
+            return None
+        if any(not a for a in scenarios):
+            return ()
+        keys = {tuple(k for k, _ in a) for a in scenarios}
+        if len(keys) != 1:
+            return None
+        keys = next(iter(keys))
+        # Each scenario is itself a product of choices ("one of" sets); the union is one product when
+        # it has exactly as many single assignments as the product of each key's choices.
+        atoms = set()
+        for a in scenarios:
+            atoms.update(itertools.product(*(_choices(v) for _, v in a)))
+            if len(atoms) > MAX_CASES * 4:
+                return None
+        choices = {k: {atom[i] for atom in atoms} for i, k in enumerate(keys)}
+        total = 1
+        for values in choices.values():
+            total *= len(values)
+        if total != len(atoms):
+            return None
+        out = []
+        for k in keys:
+            values, domain = choices[k], self._domain(k)
+            if values == domain:
+                continue  # every value allowed: no constraint
+            if k[0] == "condition" or (domain is None and len(values) == 1):
+                out.append((k, next(iter(values))))
             else:
-                # Unknown condition: both scenarios are possible; name them.
-                out.append(Case(True, f"condition {name}", ((key, True),)))
-                out.append(Case(False, f"condition {name}", ((key, False),)))
-        return Value(out)
+                out.append((k, OneOf(values, domain)))
+        return tuple(out)
+
+    def _domain(self, key) -> set | None:
+        """Every choice an assumption key can take, when finite and known."""
+        kind, name = key
+        if kind == "condition":
+            return {True, False}
+        if kind == "parameter":
+            definition = self.parameter_defs.get(name)
+            allowed = definition.get("AllowedValues") if isinstance(definition, dict) else None
+            return set(allowed) if isinstance(allowed, list) and name not in self.parameters_given else None
+        if kind == "mapping":
+            mapping = self.mappings.get(name)
+            return set(mapping) if isinstance(mapping, dict) else None
+        return None
+
+
+def _choices(choice) -> tuple:
+    return tuple(choice) if isinstance(choice, frozenset) else (choice,)
+
+
+class _Cycle(Unknown):
+    """A condition that refers to itself: an error in the template, never a free boolean."""
+
+
+def _condition_references(node, out: list) -> list:
+    """Names of the conditions a condition definition refers to, in the order written."""
+    if isinstance(node, dict):
+        for key, arg in node.items():
+            if key == "Condition" and isinstance(arg, str):
+                out.append(arg)
+            elif key == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+                out.append(arg[0])
+                _condition_references(arg[1:], out)
+            else:
+                _condition_references(arg, out)
+    elif isinstance(node, list):
+        for item in node:
+            _condition_references(item, out)
+    return out
+
+
+def condition_cycles(condition_defs: dict) -> list[tuple[str, ...]]:
+    """The reference cycles among ``Conditions``, each as names from a condition back to itself
+    (``("A", "B", "A")``), in template order, each cycle once.
+
+    ``condition_cycles(template["Conditions"])`` → ``[("IsProd", "IsBig", "IsProd")]``
+    """
+    if not isinstance(condition_defs, dict):
+        return []
+    edges = {name: [n for n in dict.fromkeys(_condition_references(body, [])) if n in condition_defs]
+             for name, body in condition_defs.items()}
+    cycles, seen_members = [], set()
+    done: set = set()
+
+    def visit(name, path, on_path):
+        # Depth-first, iterative over the children so deep chains do not exhaust Python's stack.
+        stack = [(name, iter(edges.get(name, ())))]
+        path.append(name)
+        on_path[name] = len(path) - 1
+        while stack:
+            current, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                del on_path[current]
+                done.add(current)
+                continue
+            if child in on_path:
+                cycle = tuple(path[on_path[child]:]) + (child,)
+                if not seen_members & set(cycle):
+                    cycles.append(cycle)
+                    seen_members.update(cycle)
+            elif child not in done:
+                stack.append((child, iter(edges.get(child, ()))))
+                path.append(child)
+                on_path[child] = len(path) - 1
+
+    for name in condition_defs:
+        if name not in done:
+            visit(name, [], {})
+    return cycles
 
 
 def _coerce(value, ptype: str):
@@ -203,22 +394,18 @@ def _product(parts: list[Value], build, origin: str) -> Value:
             assumptions = merge_assumptions(assumptions, c.assumptions)
             values.append(c.value)
         return Value([Case(build(values), origin, assumptions or ())])
-    total = 1
-    for p in parts:
-        total *= len(p.cases)
-    if total > MAX_CASES * 4:
-        return Value.unknown(f"more than {MAX_CASES} condition scenarios")
     out = []
-    for combo in itertools.product(*(p.cases for p in parts)):
-        assumptions = ()
-        for c in combo:
-            assumptions = merge_assumptions(assumptions, c.assumptions)
-            if assumptions is None:
-                break
-        if assumptions is None:
-            continue
-        # An unknown part leaves a marker inside the structure; the structure itself is known.
-        out.append(Case(build([c.value for c in combo]), origin, assumptions))
+    try:
+        # Parts that read the same parameter pair up: Or of four Equals on one parameter with five
+        # allowed values is five scenarios, not 625.
+        for combo in combinations(*parts, limit=MAX_CASES * 4):
+            assumptions = ()
+            for c in combo:
+                assumptions = merge_assumptions(assumptions, c.assumptions)
+            # An unknown part leaves a marker inside the structure; the structure itself is known.
+            out.append(Case(build([c.value for c in combo]), origin, assumptions))
+    except TooManyScenarios:
+        return Value.unknown(f"more than {MAX_CASES} condition scenarios")
     return Value(out)
 
 
@@ -230,7 +417,7 @@ def _fn_ref(r: Resolver, arg, depth):
 
 
 def _fn_condition(r: Resolver, arg, depth):
-    return r.condition(arg)
+    return r.condition_holds(arg)
 
 
 def _fn_getatt(r: Resolver, arg, depth):
@@ -332,6 +519,11 @@ def _fn_findinmap(r: Resolver, arg, depth):
         return Value.unknown(f"mapping {name!r} is not defined")
     out = []
     for top_case in r._resolve(top, "", depth + 1):
+        if top_case.known and isinstance(top_case.value, (dict, list)):
+            out.append(Case(Unknown(f"Fn::FindInMap top-level key of {name} must be a string, not a "
+                                    f"{'list' if isinstance(top_case.value, list) else 'mapping'}"),
+                            "", top_case.assumptions))
+            continue
         rows = ([(top_case.value, top_case.assumptions)] if top_case.known and not is_symbolic(top_case.value)
                 else [(row, ((("mapping", name), row),)) for row in mapping])
         for row, row_assumptions in rows:
@@ -345,6 +537,11 @@ def _fn_findinmap(r: Resolver, arg, depth):
                     continue
                 if not second_case.known or is_symbolic(second_case.value):
                     out.append(Case(Unknown(f"Fn::FindInMap second key of {name} is known only at deploy time"),
+                                    "", assumptions))
+                    continue
+                if isinstance(second_case.value, (dict, list)):
+                    out.append(Case(Unknown(f"Fn::FindInMap second key of {name} must be a string, not a "
+                                            f"{'list' if isinstance(second_case.value, list) else 'mapping'}"),
                                     "", assumptions))
                     continue
                 key = _norm(second_case.value)
@@ -506,11 +703,30 @@ def _fn_base64(r: Resolver, arg, depth):
 def _fn_tojson(r: Resolver, arg, depth):
     def build(v):
         try:
-            return json.dumps(v, default=str)
+            return json.dumps(v, default=_json_part)
+        except _UnknownPart as part:
+            return part.unknown
         except (TypeError, ValueError):
             return Unknown("Fn::ToJsonString of a value that is not JSON")
 
     return r._resolve(arg, "", depth + 1).map(build)
+
+
+class _UnknownPart(Exception):
+    def __init__(self, unknown: Unknown):
+        self.unknown = unknown
+
+
+def _json_part(v):
+    """Fn::ToJsonString: an unknown part makes the whole string unknown; references stay tokens."""
+    if isinstance(v, Unknown):
+        raise _UnknownPart(v)
+    return str(v)
+
+
+def _fn_length(r: Resolver, arg, depth):
+    return r._resolve(arg, "", depth + 1).map(
+        lambda v: len(v) if isinstance(v, list) else Unknown("Fn::Length of a value that is not a list"))
 
 
 def _fn_import(r: Resolver, arg, depth):
@@ -521,7 +737,8 @@ def _fn_import(r: Resolver, arg, depth):
 
 def _unknown(what):
     def fn(r, arg, depth):
-        return Value.unknown(f"{what} is not evaluated by this tool")
+        # A part the transforms left unexpanded carries its reason (linter.langext).
+        return Value.unknown(arg.reason if isinstance(arg, Unknown) else f"{what} is not evaluated by this tool")
 
     return fn
 
@@ -532,5 +749,5 @@ _FUNCTIONS = {
     "Fn::FindInMap": _fn_findinmap, "Fn::Sub": _fn_sub, "Fn::Join": _fn_join, "Fn::Select": _fn_select,
     "Fn::Split": _fn_split, "Fn::GetAZs": _fn_getazs, "Fn::Base64": _fn_base64, "Fn::ToJsonString": _fn_tojson,
     "Fn::ImportValue": _fn_import, "Fn::Cidr": _unknown("Fn::Cidr"), "Fn::Transform": _unknown("Fn::Transform"),
-    "Fn::Length": _unknown("Fn::Length"), "Fn::ForEach": _unknown("Fn::ForEach"),
+    "Fn::Length": _fn_length, "Fn::ForEach": _unknown("Fn::ForEach"),
 }

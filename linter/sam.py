@@ -10,6 +10,10 @@ from .graph import Resource
 from .load import Mapping, Sequence
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+SERVERLESS_STATE_MACHINE = "AWS::Serverless::StateMachine"
+# The API SAM creates for Api / HttpApi events that name no RestApiId / ApiId (SAM's own logical ids).
+IMPLICIT_APIS = {"Api": ("ServerlessRestApi", "AWS::Serverless::Api", "RestApiId"),
+                 "HttpApi": ("ServerlessHttpApi", "AWS::Serverless::HttpApi", "ApiId")}
 GLOBAL_SECTIONS = {"AWS::Serverless::Function": "Function", "AWS::Serverless::Api": "Api",
                    "AWS::Serverless::HttpApi": "HttpApi", "AWS::Serverless::SimpleTable": "SimpleTable",
                    "AWS::Serverless::StateMachine": "StateMachine"}
@@ -115,6 +119,7 @@ def expand(template: dict) -> list[Resource]:
         return []
     globals_ = template.get("Globals") if isinstance(template.get("Globals"), dict) else {}
     out: list[Resource] = []
+    implicit_apis: dict[str, Resource] = {}
     for logical_id, body in resources.items():
         if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
             continue
@@ -129,8 +134,36 @@ def expand(template: dict) -> list[Resource]:
         resource = Resource(str(logical_id), rtype, props, node=body, provenance=provenance, condition=condition)
         out.append(resource)
         if rtype == SERVERLESS_FUNCTION:
-            out.extend(_function(resource))
+            out.extend(_function(resource, resources))
+        elif rtype == SERVERLESS_STATE_MACHINE:
+            out.extend(_state_machine(resource))
+        if rtype in (SERVERLESS_FUNCTION, SERVERLESS_STATE_MACHINE):
+            _note_implicit_api(resource, implicit_apis)
+    for kind, api in implicit_apis.items():
+        if api.logical_id in resources:
+            continue  # the template defines it itself
+        section = GLOBAL_SECTIONS[IMPLICIT_APIS[kind][1]]
+        if isinstance(globals_.get(section), dict):
+            api.props, provenance = merge_globals(globals_[section], api.props)
+            api.provenance = {k: f"Globals.{section}" for k in provenance}
+        out.append(api)
     return out
+
+
+def _note_implicit_api(owner: Resource, apis: dict) -> None:
+    """The first Api / HttpApi event without an explicit API makes SAM create ServerlessRestApi / -HttpApi."""
+    events = owner.props.get("Events") if isinstance(owner.props.get("Events"), dict) else {}
+    for name, event in events.items():
+        if not isinstance(event, dict) or event.get("Type") not in IMPLICIT_APIS or event["Type"] in apis:
+            continue
+        logical_id, rtype, id_key = IMPLICIT_APIS[event["Type"]]
+        eprops = event.get("Properties")
+        if isinstance(eprops, dict) and id_key in eprops:
+            continue
+        # Conditions are not carried over: SAM makes one API for all events, whatever their owners' conditions.
+        apis[event["Type"]] = Resource(logical_id, rtype, Mapping(), anchor=(owner.logical_id, f"Events.{name}"),
+                                       origin=f"API SAM creates for {event['Type']} events, first used by event "
+                                              f"{name} of {owner.logical_id}")
 
 
 def _ref(name):
@@ -141,7 +174,7 @@ def _arn(name):
     return {"Fn::GetAtt": [name, "Arn"]}
 
 
-def _function(fn: Resource) -> list[Resource]:
+def _function(fn: Resource, resources: dict | None = None) -> list[Resource]:
     created: list[Resource] = []
     fid = fn.logical_id
     props = fn.props
@@ -179,16 +212,20 @@ def _function(fn: Resource) -> list[Resource]:
                  _map({"Action": "lambda:InvokeFunction", "FunctionName": _ref(fid),
                        "Principal": PUSH_PRINCIPALS[etype]}), origin, at)
         if etype == "SNS":
-            created.extend(_sns_event(fn, name, eprops, origin, at, make))
+            created.extend(_sns_event(fn, name, eprops, origin, at, make, resources))
         elif etype in RULE_EVENTS:
-            _rule_event(fn, name, eprops, origin, at, make)
+            _rule_event(fid, _arn(fid), "LambdaTarget", name, eprops, origin, at, make)
         elif etype == "ScheduleV2":
-            target = _map({"Arn": _arn(fid)})
-            dlq_arn = _event_dlq(f"{fid}{name}", eprops, origin, at, make)
-            if dlq_arn is not None:
-                target["DeadLetterConfig"] = _map({"Arn": dlq_arn})
-            make(f"{fid}{name}", "AWS::Scheduler::Schedule",
-                 _props_from(eprops, {}, drop=("DeadLetterConfig",), extra={"Target": target}), origin, at)
+            _schedule_v2_event(fid, _arn(fid), name, eprops, origin, at, make)
+        elif etype == "CloudWatchLogs":
+            make(f"{fid}{name}", "AWS::Logs::SubscriptionFilter",
+                 _props_from(eprops, {}, extra={"DestinationArn": _arn(fid)}), origin, at)
+        elif etype == "IoTRule":
+            payload = _map({"Sql": eprops.get("Sql"), "RuleDisabled": False,
+                            "Actions": [_map({"Lambda": _map({"FunctionArn": _arn(fid)})})]})
+            if "AwsIotSqlVersion" in eprops:
+                payload["AwsIotSqlVersion"] = eprops["AwsIotSqlVersion"]
+            make(f"{fid}{name}", "AWS::IoT::TopicRule", _map({"TopicRulePayload": payload}), origin, at)
 
     eic = props.get("EventInvokeConfig")
     if isinstance(eic, dict):
@@ -212,18 +249,55 @@ def _function(fn: Resource) -> list[Resource]:
     return created
 
 
-def _sns_event(fn, name, eprops, origin, at, make):
+def _state_machine(machine: Resource) -> list[Resource]:
+    """SAM StateMachine events: the rules and schedules that start it, and their dead-letter queues."""
+    created: list[Resource] = []
+    sid = machine.logical_id
+
+    def make(logical_id, rtype, rprops, origin, at):
+        r = Resource(logical_id, rtype, rprops, origin=origin, anchor=(sid, at), condition=machine.condition)
+        created.append(r)
+        return r
+
+    events = machine.props.get("Events") if isinstance(machine.props.get("Events"), dict) else {}
+    for name, event in events.items():
+        if not isinstance(event, dict) or not isinstance(event.get("Type"), str):
+            continue
+        etype = event["Type"]
+        eprops = event.get("Properties") if isinstance(event.get("Properties"), dict) else Mapping()
+        at = f"Events.{name}"
+        origin = f"SAM {etype} event {name} of {sid}"
+        # Ref of a state machine is its ARN.
+        if etype in RULE_EVENTS:
+            _rule_event(sid, _ref(sid), "StepFunctionsTarget", name, eprops, origin, at, make)
+        elif etype == "ScheduleV2":
+            _schedule_v2_event(sid, _ref(sid), name, eprops, origin, at, make)
+    return created
+
+
+def _sns_event(fn, name, eprops, origin, at, make, resources=None):
     fid = fn.logical_id
     sqs = eprops.get("SqsSubscription")
     if sqs is True or isinstance(sqs, dict) or (isinstance(sqs, str) and sqs.lower() == "true"):
         if isinstance(sqs, dict) and "QueueArn" in sqs:
             queue_arn = sqs["QueueArn"]
+            queue_url = sqs.get("QueueUrl")
         else:
             queue_id = f"{fid}{name}Queue"
             # SAM creates this queue with every attribute at its default: visibility 30 s, no DLQ.
-            make(queue_id, "AWS::SQS::Queue", Mapping(), f"queue SAM creates for SqsSubscription of event {name} "
+            make(queue_id, "AWS::SQS::Queue", _map({"FifoQueue": True}) if _fifo_topic(eprops.get("Topic"), resources)
+                 else Mapping(), f"queue SAM creates for SqsSubscription of event {name} "
                  f"of {fid}", f"{at}.Properties.SqsSubscription")
-            queue_arn = _arn(queue_id)
+            queue_arn, queue_url = _arn(queue_id), _ref(queue_id)
+        # SAM lets the topic send to the queue: sqs:SendMessage for sns.amazonaws.com from this topic only.
+        policy_id = sqs.get("QueuePolicyLogicalId") if isinstance(sqs, dict) else None
+        if queue_url is not None:
+            make(policy_id if isinstance(policy_id, str) else f"{fid}{name}QueuePolicy", "AWS::SQS::QueuePolicy",
+                 _map({"Queues": [queue_url], "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                     {"Effect": "Allow", "Action": "sqs:SendMessage", "Principal": {"Service": "sns.amazonaws.com"},
+                      "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": eprops.get("Topic")}}}]}}),
+                 f"queue policy SAM creates for SqsSubscription of event {name} of {fid}",
+                 f"{at}.Properties.SqsSubscription")
         make(f"{fid}{name}", "AWS::SNS::Subscription",
              _map({"TopicArn": eprops.get("Topic"), "Protocol": "sqs", "Endpoint": queue_arn,
                    **({"FilterPolicy": eprops["FilterPolicy"]} if "FilterPolicy" in eprops else {}),
@@ -263,10 +337,10 @@ def _event_dlq(rule_id, eprops, origin, at, make):
     return None
 
 
-def _rule_event(fn, name, eprops, origin, at, make):
-    fid = fn.logical_id
-    rule_id = f"{fid}{name}"
-    target = _map({"Arn": _arn(fid), "Id": f"{rule_id}LambdaTarget"})
+def _rule_event(owner_id, target_arn, target_suffix, name, eprops, origin, at, make):
+    """Schedule / EventBridgeRule / CloudWatchEvent event → the Events::Rule SAM creates, targeting the owner."""
+    rule_id = f"{owner_id}{name}"
+    target = _map({"Arn": target_arn, "Id": f"{rule_id}{target_suffix}"})
     dlq_arn = _event_dlq(rule_id, eprops, origin, at, make)
     if dlq_arn is not None:
         target["DeadLetterConfig"] = _map({"Arn": dlq_arn})
@@ -276,6 +350,16 @@ def _rule_event(fn, name, eprops, origin, at, make):
                              drop=("DeadLetterConfig", "RetryPolicy", "Input", "InputPath", "Target"),
                              extra={"Targets": [target]})
     make(rule_id, "AWS::Events::Rule", rule_props, origin, at)
+
+
+def _schedule_v2_event(owner_id, target_arn, name, eprops, origin, at, make):
+    """ScheduleV2 event → the Scheduler::Schedule SAM creates, targeting the owner."""
+    target = _map({"Arn": target_arn})
+    dlq_arn = _event_dlq(f"{owner_id}{name}", eprops, origin, at, make)
+    if dlq_arn is not None:
+        target["DeadLetterConfig"] = _map({"Arn": dlq_arn})
+    make(f"{owner_id}{name}", "AWS::Scheduler::Schedule",
+         _props_from(eprops, {}, drop=("DeadLetterConfig",), extra={"Target": target}), origin, at)
 
 
 def _event_invoke_config(fn, eic, make):
@@ -305,3 +389,14 @@ def _event_invoke_config(fn, eic, make):
         eic_props["DestinationConfig"] = config
         _copy_pos(eic, eic_props, "DestinationConfig")
     make(f"{fid}EventInvokeConfig", "AWS::Lambda::EventInvokeConfig", eic_props, origin, at)
+
+
+def _fifo_topic(topic, resources) -> bool:
+    """Whether an SNS event's Topic is ``!Ref`` to a topic of the template written with ``FifoTopic: true``:
+    SAM then makes the SqsSubscription queue FIFO too."""
+    if not isinstance(topic, dict) or not isinstance(topic.get("Ref"), str) or not isinstance(resources, dict):
+        return False
+    body = resources.get(topic["Ref"])
+    props = body.get("Properties") if isinstance(body, dict) else None
+    flag = props.get("FifoTopic") if isinstance(props, dict) else None
+    return flag is True or (isinstance(flag, str) and flag.lower() == "true")

@@ -171,6 +171,31 @@ def apply(results) -> list[Suppression]:
     return every
 
 
+def hold_out_unfilterable(results) -> list[list]:
+    """Take the findings no filter may hide (CFN999, an internal error) out of the results, before the
+    filters (severity overrides, ignores, suppressions, baseline) run; :func:`put_back` returns them.
+
+    This is the one place that exempts them: ``held = hold_out_unfilterable(results)`` … filters …
+    ``put_back(results, held)``.
+    """
+    from .engine import is_internal_error
+
+    held = []
+    for result in results:
+        held.append([f for f in result.findings if is_internal_error(f)])
+        if held[-1]:
+            result.findings = [f for f in result.findings if not is_internal_error(f)]
+    return held
+
+
+def put_back(results, held: list[list]) -> None:
+    """Return the findings :func:`hold_out_unfilterable` took out, unsuppressed."""
+    for result, findings in zip(results, held):
+        for finding in findings:
+            finding.suppressed_by = None
+        result.findings.extend(findings)
+
+
 def unused(suppressions, rules) -> list[Suppression]:
     """Suppressions that matched nothing, for rules that ran (or that name no rule at all)."""
     out = []
@@ -184,9 +209,10 @@ def unused(suppressions, rules) -> list[Suppression]:
 
 
 def _names_any_rule(sup: Suppression) -> bool:
-    from .engine import PARSE_CODE, PARSE_NAME, all_rules
+    from .engine import PARSE_RULE, STRUCTURE_RULE, all_rules
 
-    if sup.matches_rule(PARSE_CODE, PARSE_NAME):
+    # CFN999 is left out: a suppression of it never applies, so it is reported as unused.
+    if any(sup.matches_rule(r.code, r.name) for r in (PARSE_RULE, STRUCTURE_RULE)):
         return True
     return any(sup.matches_rule(r.code, r.name) for r in all_rules())
 

@@ -31,8 +31,8 @@ def fully_literal(text: str) -> bool:
     return all(part is not None for part in literal_parts(text))
 
 
-def as_text(case) -> str | None:
-    """A case's value as text for name checks (numbers as written), or None when it is not a scalar."""
+def as_name(case) -> str | None:
+    """A case's value as a name to judge: deploy-time pieces kept as tokens, numbers as written; None otherwise."""
     value = case.value
     if isinstance(value, bool) or value is None:
         return None

@@ -6,14 +6,22 @@ Every property a rule reads is a :class:`Value`: one or more :class:`Case` objec
 it differs by scenario: an ``Fn::If`` branch, each of a parameter's ``AllowedValues``, each row of a
 mapping looked up with an unknown key. A case remembers the assumptions it was made under, so two values
 picked by the same condition stay paired when a rule compares them.
+
+An assumption is ``((kind, name), choice)`` with kind "parameter", "mapping" or "condition". A choice may
+be a :class:`OneOf`, "one of these": a resource that exists when ``Environment`` is build or production
+carries ``(("parameter", "Environment"), OneOf({"build", "production"}))``. A "condition" assumption
+is a free boolean, used only for a condition that no parameter decides (it reads ``AWS::Region``, or a
+parameter with no value); a condition decided by parameters is expressed by those parameters' values.
 """
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
 MAX_CASES = 64
+# The most combinations one check may judge; beyond it the check is "not evaluated: too many scenarios"
+# unless the rule says which case of each value is the worst (see :func:`worst_cases`).
+MAX_COMBINATIONS = 4096
 
 
 class Unknown:
@@ -106,18 +114,56 @@ class Case:
         return Case(self.value, self.origin, merged)
 
 
+class OneOf(frozenset):
+    """An assumption's choice "one of these values"; ``among`` is every value it could take, when known.
+
+    ``OneOf({"build", "production"}, among={"dev", "build", "production"})``: knowing ``among`` lets a
+    rule name the scenario outside it ("Environment = dev").
+    """
+
+    def __new__(cls, values, among=None):
+        choice = super().__new__(cls, values)
+        choice.among = frozenset(among) if among is not None else None
+        return choice
+
+    def __repr__(self):
+        return f"OneOf({sorted(map(repr, self))})"
+
+
+_CONFLICT = object()
+
+
+def _meet(a, b):
+    """The choices two assumptions on the same key both allow: a value, a :class:`OneOf`, or _CONFLICT."""
+    if a == b:
+        return a
+    if not isinstance(a, frozenset) and not isinstance(b, frozenset):
+        return _CONFLICT
+    both = _as_set(a) & _as_set(b)
+    if not both:
+        return _CONFLICT
+    among = getattr(a, "among", None) or getattr(b, "among", None)
+    return OneOf(both, among)
+
+
 def merge_assumptions(a: tuple, b: tuple) -> tuple | None:
-    """Union of two assumption sets, or None when they contradict each other."""
+    """Union of two assumption sets, or None when they contradict each other.
+
+    :class:`OneOf` choices narrow each other: ``Environment in {build, production}`` and
+    ``Environment = build`` give ``Environment = build``.
+    """
     if not b:
         return a
     if not a:
         return b
     merged = dict(a)
     for key, choice in b:
-        if key in merged and merged[key] != choice:
-            return None
+        if key in merged:
+            choice = _meet(merged[key], choice)
+            if choice is _CONFLICT:
+                return None
         merged[key] = choice
-    return tuple(sorted(merged.items(), key=lambda kv: (kv[0], repr(kv[1]))))
+    return tuple(sorted(merged.items(), key=lambda kv: kv[0]))
 
 
 class Value:
@@ -160,17 +206,154 @@ class Value:
         """Apply ``func`` to every known case value (unknown cases pass through)."""
         return Value(Case(func(c.value), c.origin, c.assumptions) if c.known else c for c in self.cases)
 
+    def any(self, predicate, *, unknown: bool) -> bool:
+        """Whether ``predicate`` holds for the plain value of some case; an unknown case counts as
+        ``unknown`` (True for "it may", False for "only if we know")."""
+        return any(predicate(c.value) if c.known else unknown for c in self.cases)
 
-def combinations(*values: Value):
-    """Every consistent combination of the values' cases (a tuple of cases per combination)."""
-    for combo in itertools.product(*(v.cases for v in values)):
-        assumptions: tuple | None = ()
-        for case in combo:
-            assumptions = merge_assumptions(assumptions, case.assumptions)
-            if assumptions is None:
-                break
-        if assumptions is not None:
-            yield combo
+
+class TooManyScenarios(Exception):
+    """More combinations than one check may judge; ``count`` is the number the values could form."""
+
+    def __init__(self, count: int):
+        super().__init__(f"too many scenarios ({count})")
+        self.count = count
+
+
+def combinations(*values: Value, limit: int | None = MAX_COMBINATIONS):
+    """Every consistent combination of the values' cases (a tuple of cases per combination).
+
+    Combinations are built value by value and a contradicting prefix is dropped at once, so paired
+    values (the same ``Fn::If`` condition, the same parameter) cost their consistent combinations only.
+    More than ``limit`` combinations raise :class:`TooManyScenarios` before any is yielded, so a
+    caller never judges part of the scenarios; the work spent finding that out is bounded too.
+    """
+    lists = [v.cases for v in values]
+    count = 1
+    for cases in lists:
+        count *= len(cases)
+    if limit is not None and count > limit and _consistent_count(lists, limit) > limit:
+        raise TooManyScenarios(count)
+    yield from _consistent(lists)
+
+
+def _consistent_count(lists, limit) -> int:
+    """How many consistent combinations there are, or more than ``limit`` when that is all we know.
+
+    Values that share no assumption key combine freely, so each group of values linked by shared
+    keys is counted on its own (depth-first, with bounded work) and the counts are multiplied.
+    """
+    keys = [{k for case in cases for k, _ in case.assumptions} for cases in lists]
+    groups: list[list[int]] = []
+    for i in range(len(lists)):
+        linked = [g for g in groups if any(keys[i] & keys[j] for j in g)]
+        merged = [i] + [j for g in linked for j in g]
+        groups = [g for g in groups if g not in linked] + [sorted(merged)]
+    total = 1
+    for group in groups:
+        found = 0
+        try:
+            for _ in _consistent([lists[i] for i in group], work_limit=limit * 8):
+                found += 1
+                if found * total > limit:
+                    return limit + 1
+        except TooManyScenarios:
+            return limit + 1
+        total *= found
+        if total == 0:
+            return 0
+    return total
+
+
+def _consistent(lists, work_limit=None):
+    """Depth-first over the case lists, in itertools.product order, pruning contradictions early."""
+    work = 0
+    combo: list = []
+
+    def walk(i, assumptions):
+        nonlocal work
+        if i == len(lists):
+            yield tuple(combo)
+            return
+        for case in lists[i]:
+            if work_limit is not None:
+                work += 1
+                if work > work_limit:
+                    raise TooManyScenarios(work)
+            merged = merge_assumptions(assumptions, case.assumptions)
+            if merged is None:
+                continue
+            combo.append(case)
+            yield from walk(i + 1, merged)
+            combo.pop()
+
+    yield from walk(0, ())
+
+
+def worst_cases(value: Value, worst, number) -> Value:
+    """Only the worst case of a value for a monotone comparison, plus the cases that are not numbers.
+
+    ``worst`` is ``min`` or ``max`` (which end is worse for the rule), ``number`` turns a case into a
+    number or None. Every case at the worst end is kept (with its origin and assumptions), so pairing
+    with other values still holds; unknown and non-numeric cases are kept so they are still reported.
+    """
+    numbers = [(number(c) if c.known else None, c) for c in value.cases]
+    judged = [(n, c) for n, c in numbers if n is not None]
+    if not judged:
+        return value
+    end = worst(n for n, _ in judged)
+    kept = [c for n, c in numbers if n is None or n == end]
+    return Value(kept)
+
+
+def uncovered_scenario(scenarios, covered) -> tuple | None:
+    """A scenario inside one of ``scenarios`` in which none of the ``covered`` assumption sets holds.
+
+    Both are lists of assumption tuples: where something is needed (a queue is used as a dead-letter
+    queue) and where something covers it (a good alarm exists). An empty covering set covers
+    everything. The answer narrows choices ("Environment is one of build, production" minus the
+    alarm's "production" leaves "Environment = build"); a free boolean is flipped to its other value.
+    None when every scenario is covered, or when the gap would need a parameter value we cannot name.
+    """
+    if any(not c for c in covered):
+        return None
+    budget = [MAX_COMBINATIONS]  # many covers with many choices: give up (no gap named) rather than hang
+    for scenario in scenarios:
+        gap = _carve(dict(scenario), [dict(c) for c in covered], budget)
+        if gap is not None:
+            return tuple(sorted(gap.items(), key=lambda kv: kv[0]))
+    return None
+
+
+def _carve(region: dict, covered: list, budget: list):
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    for i, cover in enumerate(covered):
+        if any(k in region and _meet(region[k], choice) is _CONFLICT for k, choice in cover.items()):
+            continue  # this cover never holds inside the region
+        for key, choice in cover.items():
+            among = getattr(choice, "among", None) or getattr(region.get(key), "among", None)
+            if key in region:
+                rest = _as_set(region[key]) - _as_set(choice)
+            elif isinstance(choice, bool):
+                rest = {not choice}
+            elif among is not None:
+                rest = among - choice
+            else:
+                continue  # the other values of this parameter are not known here
+            if rest:
+                narrowed = dict(region)
+                narrowed[key] = next(iter(rest)) if isinstance(choice, bool) else OneOf(rest, among)
+                gap = _carve(narrowed, covered[i + 1:], budget)
+                if gap is not None:
+                    return gap
+        return None
+    return region
+
+
+def _as_set(choice) -> frozenset:
+    return choice if isinstance(choice, frozenset) else frozenset((choice,))
 
 
 def scenario_text(cases) -> str:
@@ -184,6 +367,12 @@ def scenario_text(cases) -> str:
     for (kind, name), choice in assumptions or ():
         if kind == "condition":
             parts.append(f"condition {name} is {'true' if choice else 'false'}")
+        elif isinstance(choice, frozenset) and len(choice) == 1:
+            (only,) = choice
+            parts.append(f"mapping row {name}.{only}" if kind == "mapping" else f"{kind} {name} = {display(only)}")
+        elif isinstance(choice, frozenset):
+            subject = f"mapping {name} row" if kind == "mapping" else f"{kind} {name}"
+            parts.append(f"{subject} is one of {', '.join(sorted(display(c) for c in choice))}")
         elif kind == "parameter":
             parts.append(f"parameter {name} = {display(choice)}")
         elif kind == "mapping":
@@ -217,3 +406,49 @@ def as_bool(case: Case):
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     return None
+
+
+def scenario_of(*things) -> tuple | None:
+    """The merged assumptions of cases, edges or entries (anything with ``assumptions``): the scenario a
+    verdict built from them holds in; None when they contradict each other."""
+    merged: tuple | None = ()
+    for thing in things:
+        merged = merge_assumptions(merged, getattr(thing, "assumptions", ()) or ())
+        if merged is None:
+            return None
+    return merged
+
+
+def as_list(case: Case):
+    """A case's value as a list (``AlarmActions``, ``Subnets``), or None when it is not one."""
+    value = case.value
+    return list(value) if isinstance(value, (list, tuple)) else None
+
+
+def as_text(case: Case):
+    """A case's value as plain text (``Statistic``, ``ComparisonOperator``); None for a token or a non-string."""
+    value = case.value
+    return value if isinstance(value, str) and not is_symbolic(value) else None
+
+
+def is_ref(case: Case, logical_id: str, attribute: str | None = None) -> bool:
+    """Whether a case is ``Ref`` (attribute None) or ``Fn::GetAtt`` ``attribute`` of resource ``logical_id``."""
+    value = case.value
+    return isinstance(value, ResourceRef) and value.logical_id == logical_id and value.attribute == attribute
+
+
+def presence(value: Value) -> Value:
+    """Whether a property is written, per scenario: a known True or False case for each case of ``value``.
+
+    A value known only at deploy time (``!ImportValue``, a parameter without a default) is written: True.
+    An absent property (``get(path, default=False)`` gives ``None``) is False. An explicit ``null`` stays
+    unknown. For "does this queue have a RedrivePolicy in every scenario" with ``ctx.coverage``:
+    ``(presence(queue.get("RedrivePolicy.deadLetterTargetArn", default=False)), lambda c: c.value)``.
+    """
+    out = []
+    for case in value:
+        if isinstance(case.value, Unknown) and "empty (null)" in case.value.reason:
+            out.append(case)
+        else:
+            out.append(Case(not (case.known and case.value is None), case.origin, case.assumptions))
+    return Value(out)

@@ -43,6 +43,12 @@ CLEAN = textwrap.dedent("""\
         Type: AWS::S3::Bucket
         Properties:
           VersioningConfiguration: {Status: Enabled}
+          LifecycleConfiguration:
+            Rules:
+              - Id: tidy
+                Status: Enabled
+                AbortIncompleteMultipartUpload: {DaysAfterInitiation: 7}
+                NoncurrentVersionExpiration: {NoncurrentDays: 30}
     """)
 
 # SAM: the consumer link is the event source mapping SAM creates from the function's SQS event
@@ -90,11 +96,22 @@ WORKFLOW = textwrap.dedent("""\
     """)
 
 
-def run(args, env=None):
-    """Run the CLI in-process; returns the click Result (exit_code, stdout, stderr)."""
+# These tests are about the reporting pipeline (formats, config, suppressions, baselines), not about rules:
+# they run the rules their templates were written for, so a new rule firing on them changes nothing here.
+PIPELINE_RULES = "SQS001,SQS002,SQS003,VPC001"
+
+
+def run(args, env=None, only=PIPELINE_RULES):
+    """Run the CLI in-process; returns the click Result (exit_code, stdout, stderr).
+
+    ``check`` runs only ``only`` (unless the test passes ``--select`` or ``only=None``, e.g. to test
+    selection from a config file)."""
     from linter.cli import main
 
-    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+    args = [str(a) for a in args]
+    if only and args and args[0] == "check" and "--select" not in args:
+        args += ["--select", only]
+    return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
 
 
 def write(directory: pathlib.Path, name: str, text: str) -> pathlib.Path:
@@ -170,7 +187,7 @@ def github_problems(log, security_codes=frozenset()) -> list[str]:
                             problems.append(f"{rid}: security-severity {value} out of (0, 10]")
                     except ValueError:
                         problems.append(f"{rid}: security-severity {value!r} is not a number")
-                if rid not in security_codes:
+                if rid not in security_codes and "security" not in (tags or ()):
                     problems.append(f"{rid}: security-severity on a rule that is not a security rule")
             elif rid in security_codes:
                 problems.append(f"{rid}: security rule without security-severity")

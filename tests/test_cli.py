@@ -92,7 +92,9 @@ def test_bad_parameter_file_is_a_usage_error(tmp_path):
 
 def test_select_ignore_and_unknown_selector(tmp_path):
     path = write(tmp_path, "t.yaml", no_visibility(ISSUE_TEMPLATE))
-    assert run("check", path, "--ignore", "SQS001").exit_code == 0
+    ignored = run("check", path, "--ignore", "SQS001")
+    assert "SQS001" not in ignored.output and "SQS006" in ignored.output   # the other rules still run
+    assert run("check", path, "--ignore", "SQS001,SQS006").exit_code == 0
     assert run("check", path, "--select", "sqs-visibility-timeout-vs-lambda").exit_code == 1
     assert run("check", path, "--select", "SQS").exit_code == 1
     result = run("check", path, "--select", "NOPE999")
@@ -214,3 +216,12 @@ def test_parameter_file_booleans_read_as_cloudformation_text(tmp_path):
 
     path = write(tmp_path, "p.json", json.dumps({"Parameters": {"Flag": True, "Subnets": ["a", "b"], "N": 3}}))
     assert load_parameter_file(path) == {"Flag": "true", "Subnets": "a,b", "N": "3"}
+
+
+def test_readme_rules_table_is_generated():
+    """The README's rules table is the output of ``rules --format table``, between its markers."""
+    result = CliRunner().invoke(main, ["rules", "--format", "table"])
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- rules-table:")
+    table = readme[readme.index("\n", start) + 1:readme.index("<!-- end rules-table -->")]
+    assert table == result.output, "regenerate the README table with: cfn-arch-lint rules --format table"

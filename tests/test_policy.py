@@ -336,7 +336,7 @@ def test_a_policy_that_exists_under_a_condition_gives_an_unknown_answer():
     audit = g.resources["Audit"]
     (_, document), = resource_policies(g, audit)
     v = allows(document, principal="sns.amazonaws.com", action="sqs:SendMessage", resource=audit)
-    assert v.unknown and "IsProd" in v.reason
+    assert v.unknown and "parameter Env = prod" in v.reason and "parameter Env = dev" in v.reason
     assert allows(document, principal="sns.amazonaws.com", action="sqs:SendMessage", resource=audit).unknown
     g = build(RESOURCE_POLICIES, Env="prod")
     (_, document), = resource_policies(g, g.resources["Audit"])
@@ -415,3 +415,21 @@ def test_key_policy_principals_by_arn_and_account():
     # The account root is granted through a pseudo parameter: the account's IAM policies decide.
     assert allows(document, principal="arn:aws:iam::123456789012:role/other", action="kms:Decrypt").unknown
     assert allows(document, principal="sns.amazonaws.com", action="kms:Decrypt").no
+
+
+def test_trusts_service_reads_url_suffix_regional_principals_and_ignores_conditions():
+    from linter.policy import trusts_service
+    from linter.values import token
+
+    def trust(principal, **extra):
+        return {"Statement": [{"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole",
+                               **extra}]}
+
+    suffix = "lambda." + token("AWS::URLSuffix")
+    assert trusts_service(trust(suffix), "lambda.amazonaws.com").yes
+    assert trusts_service(trust(suffix), "ec2.amazonaws.com").no
+    assert trusts_service(trust("states." + token("AWS::Region") + ".amazonaws.com"), "states.amazonaws.com").yes
+    conditioned = trust(["ec2.amazonaws.com"], Condition={"StringEquals": {"aws:SourceAccount": "1"}})
+    assert trusts_service(conditioned, "ec2.amazonaws.com").yes
+    assert trusts_service(conditioned, "lambda.amazonaws.com").no
+    assert trusts_service(trust(token("ServicePrincipal")), "lambda.amazonaws.com").unknown

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from cihelpers import BAD, BROKEN, CLEAN, SAM, WORKFLOW, run, write
+from cihelpers import BAD, BROKEN, CLEAN, PIPELINE_RULES, SAM, WORKFLOW, run, write
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +82,7 @@ def test_junit_one_suite_per_file_one_case_per_rule(tmp_path):
     assert root.tag == "testsuites"
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert set(suites) == {"bad.yaml", "clean.yaml", "broken.yaml", "workflow.yml"}
-    n_rules = len(all_rules())
+    n_rules = len(PIPELINE_RULES.split(","))   # one test case per rule that ran
     bad = suites["bad.yaml"]
     cases = bad.findall("testcase")
     assert len(cases) == n_rules == int(bad.get("tests"))

@@ -63,11 +63,12 @@ def _security_severity(value) -> str | None:
 
 class _RuleTable:
     def __init__(self, rules):
-        from ..engine import PARSE_CODE, PARSE_DOC, PARSE_NAME
+        from ..engine import ENGINE_RULES
 
         self.descriptors: list[dict] = []
         self.index: dict[str, int] = {}
-        self._add(PARSE_CODE, PARSE_NAME, "error", PARSE_DOC, ("correctness", "syntax"), None, "very-high")
+        for r in ENGINE_RULES:
+            self._add(r.code, r.name, r.severity.label, r.doc, r.tags, None, "very-high")
         for r in sorted(rules, key=lambda r: r.code):
             self._add(r.code, r.name, r.severity.label, r.doc or r.summary or r.name, r.tags,
                       r.security_severity, getattr(r, "precision", None) or "high", r.summary)

@@ -2,8 +2,7 @@
 import ipaddress
 import re
 
-from linter.model import rule
-from linter.text import as_text, fully_literal, literal_parts
+from linter.model import as_name, fully_literal, literal_parts, rule
 
 ALLOWED = re.compile(r"[a-z0-9.-]*")
 RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -54,7 +53,7 @@ def bucket_naming(graph, ctx):
     for bucket in graph.of_type("AWS::S3::Bucket"):
         if not bucket.has("BucketName"):
             continue
-        for (name,) in ctx.cases(bucket, bucket.get("BucketName", default=False), convert=as_text):
+        for (name,) in ctx.cases(bucket, bucket.get("BucketName", default=False), convert=as_name):
             if name.value is None:
                 continue   # an Fn::If branch with AWS::NoValue: S3 generates the name
             problems = naming_problems(name.value)

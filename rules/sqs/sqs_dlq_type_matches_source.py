@@ -1,23 +1,23 @@
 """SQS003 sqs-dlq-type-matches-source."""
-from linter.model import QUEUE, TOPIC, as_bool, display, is_symbolic, rule
+from linter.model import QUEUE, TOPIC, as_bool, display, kinds, rule
 
 # Ways of naming a failure target that accept only standard queues and topics.
 STANDARD_ONLY = {
-    "lambda-dlq": "a Lambda dead-letter queue",
-    "on-failure": "a Lambda async on-failure destination",
-    "on-success": "a Lambda async on-success destination",
-    "esm-on-failure": "an event source mapping on-failure destination",
-    "eventbridge-target-dlq": "an EventBridge target dead-letter queue",
-    "scheduler-target-dlq": "an EventBridge Scheduler dead-letter queue",
-    "event-bus-dlq": "an event bus dead-letter queue",
-    "s3-notification": "an S3 event notification target",
+    kinds.LAMBDA_DLQ: "a Lambda dead-letter queue",
+    kinds.ON_FAILURE: "a Lambda async on-failure destination",
+    kinds.ON_SUCCESS: "a Lambda async on-success destination",
+    kinds.ESM_ON_FAILURE: "an event source mapping on-failure destination",
+    kinds.EVENTBRIDGE_TARGET_DLQ: "an EventBridge target dead-letter queue",
+    kinds.SCHEDULER_TARGET_DLQ: "an EventBridge Scheduler dead-letter queue",
+    kinds.EVENT_BUS_DLQ: "an event bus dead-letter queue",
+    kinds.S3_NOTIFICATION: "an S3 event notification target",
 }
 # For links to resources outside the template: the holder's type tells how the target is used.
 HOLDER_ROLE = {
-    "AWS::Lambda::Function": "lambda-dlq", "AWS::Serverless::Function": "lambda-dlq",
-    "AWS::Lambda::EventInvokeConfig": "on-failure", "AWS::Lambda::EventSourceMapping": "esm-on-failure",
-    "AWS::Events::Rule": "eventbridge-target-dlq", "AWS::Scheduler::Schedule": "scheduler-target-dlq",
-    "AWS::Events::EventBus": "event-bus-dlq", "AWS::S3::Bucket": "s3-notification",
+    "AWS::Lambda::Function": kinds.LAMBDA_DLQ, "AWS::Serverless::Function": kinds.LAMBDA_DLQ,
+    "AWS::Lambda::EventInvokeConfig": kinds.ON_FAILURE, "AWS::Lambda::EventSourceMapping": kinds.ESM_ON_FAILURE,
+    "AWS::Events::Rule": kinds.EVENTBRIDGE_TARGET_DLQ, "AWS::Scheduler::Schedule": kinds.SCHEDULER_TARGET_DLQ,
+    "AWS::Events::EventBus": kinds.EVENT_BUS_DLQ, "AWS::S3::Bucket": kinds.S3_NOTIFICATION,
 }
 
 
@@ -67,15 +67,15 @@ def dlq_type_matches_source(graph, ctx):
           Properties:
             FifoQueue: true
     """
-    for edge in graph.edges("dlq-of") + graph.edges("destination-of") + graph.edges("notifies"):
+    for edge in graph.edges(kinds.DLQ_OF) + graph.edges(kinds.DESTINATION_OF) + graph.edges(kinds.NOTIFIES):
         target, user = edge.source, edge.target
-        if edge.kind == "notifies":
+        if edge.kind == kinds.NOTIFIES:
             target, user = edge.target, edge.source
         if target.type not in (QUEUE, TOPIC):
             continue
-        if edge.role == "redrive":
+        if edge.role == kinds.REDRIVE:
             yield from _redrive(ctx, edge, target, user)
-        elif edge.role == "sns-subscription-redrive":
+        elif edge.role == kinds.SNS_SUBSCRIPTION_REDRIVE:
             for t, q in ctx.cases(edge, fifo(user), fifo(target), convert=as_bool):
                 if t.value != q.value:
                     yield ctx.finding(edge, f"subscription to {kind(t.value)} topic {user.describe()} ({t.cite('FifoTopic')}) "
@@ -108,25 +108,21 @@ def _redrive(ctx, edge, dlq, source):
 
 def _external(graph, ctx):
     """Literal ARNs of queues outside the template: judge what the ARN itself says."""
-    pseudo = graph.resolver.pseudo
-    for loose in graph.dangling_links("dlq-of") + graph.dangling_links("notifies") + graph.dangling_links(
-            "destination-of"):
+    for loose in graph.dangling_links(kinds.DLQ_OF) + graph.dangling_links(kinds.NOTIFIES) + graph.dangling_links(
+            kinds.DESTINATION_OF):
         value = loose.value
         if not loose.external:
             ctx.not_evaluated(loose.holder, f"the target named at {loose.at} cannot be followed: {loose.reason}")
             continue
-        if not isinstance(value, str) or is_symbolic(value) or not value.startswith("arn:"):
+        arn = loose.arn
+        if arn is None or arn.service not in ("sqs", "sns"):
             continue
-        parts = value.split(":")
-        if len(parts) < 6 or parts[2] not in ("sqs", "sns"):
-            continue
-        region, account, name = parts[3], parts[4], parts[5]
         holder = loose.holder
-        named_fifo = name.endswith(".fifo")
+        named_fifo = arn.name.endswith(".fifo")
         if holder.type == QUEUE and loose.at.startswith("RedrivePolicy"):
-            for here, there in (("AWS::Region", region), ("AWS::AccountId", account)):
-                known = pseudo.get(here)
-                if isinstance(known, str) and there and known != there:
+            for here, there in (("AWS::Region", arn.region), ("AWS::AccountId", arn.account)):
+                known = graph.pseudo_value(here)
+                if known and there and known != there:
                     what = "region" if here == "AWS::Region" else "account"
                     yield ctx.finding(holder, f"queue {holder.describe()} redrives to {display(value)}, a queue in "
                                               f"another {what} ({there}, the stack is in {known}); a dead-letter "
@@ -139,9 +135,9 @@ def _external(graph, ctx):
                                               "dead-letter queue must be of the same type as its source queue",
                                       at="RedrivePolicy", cases=(s,), check="external")
             continue
-        role = "on-success" if loose.kind == "destination-of" else HOLDER_ROLE.get(holder.type)
+        role = kinds.ON_SUCCESS if loose.kind == kinds.DESTINATION_OF else HOLDER_ROLE.get(holder.type)
         if role in STANDARD_ONLY and named_fifo:
-            yield ctx.finding(holder, f"{display(value)} is a FIFO {'queue' if parts[2] == 'sqs' else 'topic'} "
+            yield ctx.finding(holder, f"{display(value)} is a FIFO {'queue' if arn.service == 'sqs' else 'topic'} "
                                       f"by its name and is used as {STANDARD_ONLY[role]} of {holder.describe()}, "
                                       "which accepts only standard queues and topics", at=loose.at or None,
                               check=f"external-{role}")

@@ -1,5 +1,5 @@
 """SQS001 sqs-visibility-timeout-vs-lambda."""
-from linter.model import QUEUE, as_number, rule
+from linter.model import QUEUE, as_number, kinds, rule
 
 
 @rule("SQS001", "sqs-visibility-timeout-vs-lambda", severity="warning", options={"multiplier": 6},
@@ -43,12 +43,12 @@ def visibility_timeout_vs_consumer(graph, ctx):
             VisibilityTimeout: 360
     """
     multiplier = ctx.options["multiplier"]
-    for link in graph.edges("consumes", source_type=QUEUE):
+    for link in graph.edges(kinds.CONSUMES, source_type=QUEUE):
         queue, function = link.source, link.target
         visibility = queue.get("VisibilityTimeout")
         timeout = function.get("Timeout")
         window = link.get("MaximumBatchingWindowInSeconds")
-        for v, t, w in ctx.cases(link, visibility, timeout, window, convert=as_number):
+        for v, t, w in ctx.cases(link, visibility, timeout, window, convert=as_number, worst=(min, max, max)):
             at = "VisibilityTimeout" if queue.has("VisibilityTimeout") else None
             related = [function, link.via] if link.via is not function else [function]
             if v.value < t.value:
@@ -57,7 +57,7 @@ def visibility_timeout_vs_consumer(graph, ctx):
                     f"visibility timeout of queue {queue.describe()} is {v.show('s')}, less than the timeout "
                     f"of its consumer {function.describe()}, {t.show('s')}: Lambda rejects the event source "
                     "mapping at deploy time",
-                    severity="error", at=at, related=related, cases=(v, t, w))
+                    severity="error", at=at, related=related, cases=(v, t, w, link))
             else:
                 needed = multiplier * t.value + w.value
                 if v.value < needed:
@@ -68,6 +68,6 @@ def visibility_timeout_vs_consumer(graph, ctx):
                         f"{multiplier} x the timeout of its consumer {function.describe()}, {t.show('s')}"
                         f"{window_text} = {needed:g} s: a slow or retried batch becomes visible again while "
                         "still in flight and is processed twice",
-                        at=at, related=related, cases=(v, t, w))
-    for loose in graph.dangling_links("consumes"):
+                        at=at, related=related, cases=(v, t, w, link))
+    for loose in graph.dangling_links(kinds.CONSUMES):
         ctx.not_evaluated(loose.holder, f"the event source mapping's {loose.at} cannot be followed: {loose.reason}")

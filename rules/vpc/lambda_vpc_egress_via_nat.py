@@ -1,7 +1,7 @@
 """VPC001 lambda-vpc-egress-via-nat."""
 import re
 
-from linter.model import (FUNCTION_TYPES, ISOLATED, PRIVATE_NAT, PUBLIC, any_of, combinations, display, egress_allows,
+from linter.model import (FUNCTION_TYPES, ISOLATED, PRIVATE_NAT, PUBLIC, any_of, display, egress_allows,
                           endpoint_services, function_role, rule, security_groups_of, services_used,
                           single_zone_scenario, subnet_class, subnets_of)
 
@@ -58,7 +58,7 @@ def vpc_lambda_egress(graph, ctx):
             continue
         subnet_ids = fn.get("VpcConfig.SubnetIds", default=False)
         group_ids = fn.get("VpcConfig.SecurityGroupIds", default=False)
-        for scenario in combinations(subnet_ids, group_ids):
+        for scenario in ctx.cases(fn, subnet_ids, group_ids):
             subnets_case, groups_case = scenario
             subnets_given, groups_given = bool(subnets_case.value), bool(groups_case.value)
             if subnets_given != groups_given:

@@ -1,0 +1,1 @@
+"""Amazon MQ and MSK rules."""

@@ -1,0 +1,1 @@
+"""ECS and Fargate rules."""

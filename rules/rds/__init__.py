@@ -1,0 +1,1 @@
+"""RDS, Aurora and ElastiCache rules."""
