@@ -3,7 +3,7 @@ import re
 
 from linter.model import Case, as_bool, display, rule
 from linter.shapes import as_word, leaf_paths, section_location
-from linter.text import as_text
+from linter.text import as_name as as_text
 
 ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 SECRET_ACCESS_KEY = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
