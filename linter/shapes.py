@@ -123,3 +123,60 @@ def get_entry(resource, path: str):
         return value
     return Value(Case(default[0], default[1], c.assumptions) if c.value is None and c.origin == "not set" else c
                  for c in value)
+
+
+def leaf_paths(resource, limit: int = 4000):
+    """Every leaf of a resource's written properties: ``(dotted path, name, literal)``.
+
+    ``name`` is the key the leaf sits under — or, for ``{Name: X, Value: …}`` entries (ECS and CodeBuild
+    environment lists), the written ``Name``. ``literal`` says the leaf is a plain scalar written in the
+    template, not an intrinsic function. An intrinsic function (``Ref``, ``Fn::Sub`` …) is one leaf; read
+    its value with ``resource.get(path)``.
+    """
+    out = []
+
+    def walk(node, path, name, depth):
+        if len(out) >= limit or depth > 30:
+            return
+        if isinstance(node, dict):
+            if len(node) == 1 and isinstance(next(iter(node)), str) and (
+                    next(iter(node)) == "Ref" or next(iter(node)).startswith("Fn::")):
+                out.append((path, name, False))
+                return
+            entry_name = node.get("Name") if isinstance(node.get("Name"), str) and "Value" in node else None
+            for key, value in node.items():
+                child = f"{path}.{key}" if path else str(key)
+                walk(value, child, entry_name if (entry_name and key == "Value") else str(key), depth + 1)
+            return
+        if isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{path}.{index}", name, depth + 1)
+            return
+        out.append((path, name, isinstance(node, (str, int, float)) and not isinstance(node, bool)))
+
+    walk(resource.props, "", "", 0)
+    return out
+
+
+def section_location(graph, section: str, name: str):
+    """The location of an entry of a top-level section (``Outputs``, ``Parameters``) for a finding."""
+    from .findings import Location
+
+    entries = graph.template.get(section) if isinstance(graph.template, dict) else None
+    line = entries.pos(name)[0] if isinstance(entries, dict) and hasattr(entries, "pos") and name in entries else 0
+    return Location(graph.path, line or 1, 1, logical_id=str(name), pointer=f"{section}/{name}")
+
+
+def node_location(graph, parent, key, pointer: str):
+    """The location of ``parent[key]`` in the written template (for rules that walk the raw template)."""
+    from .findings import Location
+
+    line, column = 0, 0
+    if hasattr(parent, "pos"):
+        try:
+            line, column = parent.pos(key)
+        except (KeyError, IndexError, TypeError):
+            line, column = 0, 0
+    logical_id = pointer.split("/")[1] if pointer.startswith("Resources/") and pointer.count("/") >= 1 else \
+        pointer.split("/")[0]
+    return Location(graph.path, line or 1, column or 1, logical_id=logical_id, pointer=pointer)
