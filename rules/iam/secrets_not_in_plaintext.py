@@ -128,12 +128,8 @@ def _secret_name(name: str) -> bool:
 
 
 def _values(resource, path, ctx):
-    """The cases of a property; a value the resolver cannot handle is recorded, never a traceback."""
-    try:
-        return list(resource.get(path, default=False))
-    except (TypeError, ValueError) as exc:   # malformed intrinsics (a list as a FindInMap key)
-        ctx.not_evaluated(resource, f"{path} cannot be resolved: {exc}")
-        return []
+    """The cases of a property (the resolver turns malformed intrinsics into unknown cases itself)."""
+    return list(resource.get(path, default=False))
 
 
 def _user_data(resource, ctx):
