@@ -22,6 +22,6 @@ from .graph import Entry  # noqa: F401,E402
 from .environment import is_production_text, production  # noqa: F401,E402
 
 # Event source mappings: the kind of source they read (linter/lambda_sources.py).
-from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
+from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_BY_TYPE, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
                              event_invoke_configs, event_source, event_source_kind, sam_connector_destinations,
                              written)
