@@ -29,7 +29,7 @@ _CONSEQUENCE = {
 @rule("LAM003", "lambda-invoke-permission-for-push-sources", severity="error",
       tags=("correctness", "lambda", "iam"), catalogue="R11")
 def invoke_permission_for_push_sources(graph, ctx):
-    """Every service that pushes events to a function needs an `AWS::Lambda::Permission` for it.
+    """Every service that pushes events to a function needs a Lambda permission (AWS::Lambda::Permission) for it.
 
     **What it checks.** For every push invoker of a function in the template — API Gateway REST methods
     and HTTP API integrations (and APIs whose OpenAPI body integrates the function), S3 notifications,

@@ -1,0 +1,1 @@
+"""Kinesis and Firehose rules."""
