@@ -124,3 +124,26 @@ def event_invoke_configs(function) -> list:
         elif any(found is None and "not a resource of this template" not in why for found, why in targets):
             unsure.append(config)
     return mine, unsure
+
+
+def sam_connector_destinations(graph) -> set:
+    """Logical ids that a SAM connector (``AWS::Serverless::Connector`` or a resource's embedded
+    ``Connectors``) names as its destination: SAM gives their sources the permissions to reach them
+    (invoke permissions, role policies), which this tool does not model one by one."""
+    out = set()
+    resources = graph.template.get("Resources") if isinstance(graph.template, dict) else None
+    for body in (resources.values() if isinstance(resources, dict) else ()):
+        if not isinstance(body, dict):
+            continue
+        connectors = []
+        if body.get("Type") == "AWS::Serverless::Connector":
+            connectors.append(body.get("Properties"))
+        embedded = body.get("Connectors")
+        if isinstance(embedded, dict):
+            connectors.extend(c.get("Properties") for c in embedded.values() if isinstance(c, dict))
+        for props in connectors:
+            destinations = props.get("Destination") if isinstance(props, dict) else None
+            for destination in (destinations if isinstance(destinations, list) else [destinations]):
+                if isinstance(destination, dict) and isinstance(destination.get("Id"), str):
+                    out.add(destination["Id"])
+    return out

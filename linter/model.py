@@ -60,5 +60,6 @@ from .region import arn_region, stack_region  # noqa: F401,E402
 # Whole structured properties (key schemas) judged only when fully known (linter/datastores.py).
 from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet_zone_values  # noqa: F401,E402
 # Event source mappings: the kind of source they read (linter/lambda_sources.py).
-from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
-                             event_invoke_configs, event_source, event_source_kind, written)
+from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_BY_TYPE, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
+                             event_invoke_configs, event_source, event_source_kind, sam_connector_destinations,
+                             written)
