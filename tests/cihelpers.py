@@ -45,6 +45,8 @@ CLEAN = textwrap.dedent("""\
     Resources:
       Bucket:
         Type: AWS::S3::Bucket
+        DeletionPolicy: Retain
+        UpdateReplacePolicy: Retain
         Properties:
           VersioningConfiguration: {Status: Enabled}
           LifecycleConfiguration:
