@@ -165,6 +165,9 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::ElastiCache::CacheCluster", "SnapshotRetentionLimit"): (0, "the ElastiCache default"),
     ("AWS::ElastiCache::CacheCluster", "AZMode"): ("single-az", "the ElastiCache default"),
     ("AWS::RDS::DBInstance", "EnableIAMDatabaseAuthentication"): (False, "the RDS default"),
+    # ELB004 (elb-target-group-and-cross-zone)
+    ("AWS::ElasticLoadBalancingV2::TargetGroup", "TargetGroupAttributes[stickiness.enabled]"):
+        (False, "the ELB default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
