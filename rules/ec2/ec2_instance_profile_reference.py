@@ -15,7 +15,7 @@ PROFILE_PATHS = {
 @rule("EC001", "ec2-instance-profile-reference", severity="error", tags=("correctness", "ec2", "iam"),
       catalogue="R96")
 def instance_profile_reference(graph, ctx):
-    """An instance's `IamInstanceProfile` must name an instance profile, and a profile holds exactly one role.
+    """An instance's IamInstanceProfile must name an instance profile, and a profile holds exactly one role.
 
     **What it checks.**
 
