@@ -167,6 +167,9 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::RDS::DBInstance", "EnableIAMDatabaseAuthentication"): (False, "the RDS default"),
     # rules-network (EFS001)
     ("AWS::EFS::FileSystem", "Encrypted"): (False, "the EFS default"),
+    # ELB004 (elb-target-group-and-cross-zone)
+    ("AWS::ElasticLoadBalancingV2::TargetGroup", "TargetGroupAttributes[stickiness.enabled]"):
+        (False, "the ELB default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
