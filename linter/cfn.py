@@ -165,6 +165,8 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::ElastiCache::CacheCluster", "SnapshotRetentionLimit"): (0, "the ElastiCache default"),
     ("AWS::ElastiCache::CacheCluster", "AZMode"): ("single-az", "the ElastiCache default"),
     ("AWS::RDS::DBInstance", "EnableIAMDatabaseAuthentication"): (False, "the RDS default"),
+    # BKT002 s3-replication-needs-versioning (rules-edge-iam)
+    ("AWS::S3::Bucket", "VersioningConfiguration.Status"): (None, "versioning never enabled, the S3 default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
