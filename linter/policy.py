@@ -55,6 +55,7 @@ class Statement:
     resources: list | None = None
     not_resources: list | None = None
     has_condition: bool = False
+    condition: dict | None = None             # the Condition block as written (resolved), when it is a mapping
     unresolved: list = field(default_factory=list)  # reasons, one per element that did not resolve
 
     @property
@@ -120,6 +121,7 @@ def _statement(index, entry) -> Statement:
         if key in entry:
             setattr(st, attr, _principal_list(entry[key], f"{key} of {st.label}", st.unresolved))
     st.has_condition = entry.get("Condition") not in (None, {})
+    st.condition = entry.get("Condition") if isinstance(entry.get("Condition"), dict) else None
     return st
 
 
