@@ -61,3 +61,5 @@ from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet
 # Event source mappings: the kind of source they read (linter/lambda_sources.py).
 from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
                              event_invoke_configs, event_source, event_source_kind, written)
+# Resource-policy scope (linter/policy.py) and S3/Logs facts (linter/s3.py, linter/logs.py).
+from .policy import RESTRICTING_CONDITION_KEYS, is_everyone, restricting_condition_keys  # noqa: F401,E402
