@@ -43,7 +43,7 @@ from .stepfunctions import (STATE_MACHINE_TYPES, asl_states, definition_property
                             state_machine_definition, state_path, unused_substitutions)  # Step Functions definitions
 from .refs import list_names  # noqa: F401,E402
 from .sns import Subscription, filter_policy_problem, subscriptions  # noqa: F401,E402
-from .delivery import (connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
+from .delivery import (connector_may_write, connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
                        delivery_verdict)
 from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
 from .schedule import schedule_expression_problem  # noqa: F401,E402

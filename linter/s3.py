@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .graph import Resource
 from .policy import Statement, _match_resource, statements
-from .values import Unknown, display
+from .values import Unknown, display, is_symbolic
 
 BUCKET_PART, OBJECTS_PART = "the bucket", "its objects"
 
@@ -65,3 +65,38 @@ def denies_insecure_transport(st: Statement) -> bool | str:
     if "*" not in actions and "s3:*" not in actions:
         return f"{st.label} denies insecure transport only for {', '.join(st.written('actions')) or 'no action'}"
     return True
+
+
+NOTIFICATION_KINDS = (("LambdaConfigurations", "Function"), ("QueueConfigurations", "Queue"),
+                      ("TopicConfigurations", "Topic"))
+
+
+def key_filter(value) -> tuple[tuple[str, str] | None, str]:
+    """``((prefix, suffix), "")`` of a notification's resolved ``Filter`` (``""`` when absent), or
+    ``(None, reason)`` when it is not known. Example: ``key_filter({"S3Key": {"Rules": [{"Name": "prefix", "Value": "images/"}]}})``."""
+    if value is None:
+        return ("", ""), ""
+    rules = value.get("S3Key", {}).get("Rules", []) if isinstance(value, dict) and isinstance(value.get("S3Key", {}), dict) else None
+    if not isinstance(rules, list):
+        return None, "the Filter is known only at deploy time"
+    found = {"prefix": "", "suffix": ""}
+    for item in rules:
+        name = item.get("Name") if isinstance(item, dict) else None
+        text = item.get("Value") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not isinstance(text, str) or is_symbolic(text) or name.lower() not in found:
+            return None, "a filter rule is known only at deploy time"
+        found[name.lower()] = text
+    return (found["prefix"], found["suffix"]), ""
+
+
+def events_overlap(first: str, second: str) -> bool:
+    """Do two S3 event types overlap (``s3:ObjectCreated:*`` covers ``s3:ObjectCreated:Put``)?"""
+    def covers(wide, narrow):
+        return wide == narrow or (wide.endswith(":*") and narrow.startswith(wide[:-1]))
+    return covers(first, second) or covers(second, first)
+
+
+def filters_overlap(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    """Can one object key match both (prefix, suffix) filters?"""
+    (p1, s1), (p2, s2) = first, second
+    return (p1.startswith(p2) or p2.startswith(p1)) and (s1.endswith(s2) or s2.endswith(s1))
