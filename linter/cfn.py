@@ -170,6 +170,8 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     # ELB004 (elb-target-group-and-cross-zone)
     ("AWS::ElasticLoadBalancingV2::TargetGroup", "TargetGroupAttributes[stickiness.enabled]"):
         (False, "the ELB default"),
+    # BKT002 s3-replication-needs-versioning (rules-edge-iam)
+    ("AWS::S3::Bucket", "VersioningConfiguration.Status"): (None, "versioning never enabled, the S3 default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

@@ -244,3 +244,21 @@ def alarm_action_targets(graph, alarm) -> list:
                 if found is not None and all(found is not r for r, _p in out):
                     out.append((found, prop))
     return out
+
+
+def connector_may_write(graph, source, target) -> bool:
+    """Like :func:`connector_writes`, but also true for a connector with ``Write`` to ``target`` whose Source
+    has ``source``'s type and an ARN this tool cannot pin to a resource (it may be ``source``)."""
+    if connector_writes(graph, source, target):
+        return True
+    for connector, _source_id in connectors(graph):
+        if not _connector_names(graph, connector, "Destination", target):
+            continue
+        if not any(isinstance(c.value, list) and "Write" in c.value for c in connector.get("Permissions", default=False)):
+            continue
+        for case in connector.get("Source", default=False):
+            item = case.value if isinstance(case.value, dict) else {}
+            if item.get("Type") == source.type and item.get("Arn") is not None and \
+                    graph.follow(Case(item["Arn"], case.origin, case.assumptions))[0] is None:
+                return True
+    return False

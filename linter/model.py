@@ -44,7 +44,7 @@ from .stepfunctions import (STATE_MACHINE_TYPES, asl_states, definition_property
                             state_machine_definition, state_path, unused_substitutions)  # Step Functions definitions
 from .refs import list_names  # noqa: F401,E402
 from .sns import Subscription, filter_policy_problem, subscriptions  # noqa: F401,E402
-from .delivery import (connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
+from .delivery import (connector_may_write, connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
                        delivery_verdict)
 from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
 from .schedule import schedule_expression_problem  # noqa: F401,E402
@@ -63,3 +63,7 @@ from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet
 from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_BY_TYPE, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
                              event_invoke_configs, event_source, event_source_kind, sam_connector_destinations,
                              written)
+from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
+                             event_invoke_configs, event_source, event_source_kind, written)
+# Resource-policy scope (linter/policy.py) and S3/Logs facts (linter/s3.py, linter/logs.py).
+from .policy import RESTRICTING_CONDITION_KEYS, is_everyone, restricting_condition_keys  # noqa: F401,E402

@@ -55,6 +55,7 @@ class Statement:
     resources: list | None = None
     not_resources: list | None = None
     has_condition: bool = False
+    condition: dict | None = None             # the Condition block as written (resolved), when it is a mapping
     unresolved: list = field(default_factory=list)  # reasons, one per element that did not resolve
 
     @property
@@ -120,6 +121,7 @@ def _statement(index, entry) -> Statement:
         if key in entry:
             setattr(st, attr, _principal_list(entry[key], f"{key} of {st.label}", st.unresolved))
     st.has_condition = entry.get("Condition") not in (None, {})
+    st.condition = entry.get("Condition") if isinstance(entry.get("Condition"), dict) else None
     return st
 
 
@@ -940,3 +942,31 @@ def _permission_verdict(permission: Resource, principal, source_arn) -> Verdict:
         pairs.append((Case(None, "", tuple((k, not v) for k, v in permission.existence)),
                       Verdict.false(f"permission {pid} does not exist")))
     return across_cases(pairs)
+
+
+# Condition keys that narrow a statement for everyone ("*") to known accounts, organisations, sources or networks.
+RESTRICTING_CONDITION_KEYS = frozenset(k.lower() for k in (
+    "aws:SourceArn", "aws:SourceAccount", "aws:SourceOwner", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount", "aws:PrincipalArn", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:SourceVpce",
+    "aws:SourceVpc", "aws:SourceIp", "aws:VpcSourceIp", "kms:CallerAccount"))
+
+
+def restricting_condition_keys(st: Statement) -> list[str] | None:
+    """The condition keys of a statement that narrow who may use it (``aws:SourceAccount`` …), or None
+    when the statement's Condition is there but did not resolve to a mapping.
+
+    Example: ``if not restricting_condition_keys(st): ...  # open to everyone``.
+    """
+    if st.has_condition and st.condition is None:
+        return None
+    found = []
+    for tests in (st.condition or {}).values():
+        if not isinstance(tests, dict):
+            return None
+        found += [k for k in tests if isinstance(k, str) and k.lower() in RESTRICTING_CONDITION_KEYS]
+    return found
+
+
+def is_everyone(st: Statement) -> bool:
+    """Does the statement's Principal name everyone (``"*"`` or ``{"AWS": "*"}``)?"""
+    return any(kind == "*" or (kind == "AWS" and value == "*") for kind, value in st.principals or ())

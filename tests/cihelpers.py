@@ -55,6 +55,17 @@ CLEAN = textwrap.dedent("""\
                 Status: Enabled
                 AbortIncompleteMultipartUpload: {DaysAfterInitiation: 7}
                 NoncurrentVersionExpiration: {NoncurrentDays: 30}
+      BucketPolicy:
+        Type: AWS::S3::BucketPolicy
+        Properties:
+          Bucket: !Ref Bucket
+          PolicyDocument:
+            Statement:
+              - Effect: Deny
+                Principal: "*"
+                Action: "s3:*"
+                Resource: [!GetAtt Bucket.Arn, !Sub "${Bucket.Arn}/*"]
+                Condition: {Bool: {"aws:SecureTransport": false}}
     """)
 
 # SAM: the consumer link is the event source mapping SAM creates from the function's SQS event
