@@ -94,11 +94,7 @@ def test_select_ignore_and_unknown_selector(tmp_path):
     path = write(tmp_path, "t.yaml", no_visibility(ISSUE_TEMPLATE))
     ignored = run("check", path, "--ignore", "SQS001")
     assert "SQS001" not in ignored.output and "SQS006" in ignored.output   # the other rules still run
-<<<<<<< HEAD
     assert run("check", path, "--select", "SQS001,SQS006", "--ignore", "SQS001,SQS006").exit_code == 0
-=======
-    assert run("check", path, "--ignore", "SQS001,SQS006,LOG001").exit_code == 0
->>>>>>> rules-edge-iam
     assert run("check", path, "--select", "sqs-visibility-timeout-vs-lambda").exit_code == 1
     assert run("check", path, "--select", "SQS").exit_code == 1
     result = run("check", path, "--select", "NOPE999")
