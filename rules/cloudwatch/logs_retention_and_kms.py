@@ -1,6 +1,6 @@
 """LOG001 logs-retention-and-kms."""
-from linter.logs import LOG_GROUP, RETENTION_DAYS, function_log_groups, names_logs_service
-from linter.model import FUNCTION_TYPES, as_number, rule, statements
+from linter.logs import LOG_GROUP, RETENTION_DAYS, names_logs_service
+from linter.model import as_number, rule, statements
 
 KEY = "AWS::KMS::Key"
 
@@ -8,7 +8,7 @@ KEY = "AWS::KMS::Key"
 @rule("LOG001", "logs-retention-and-kms", severity="error", tags=("correctness", "cost", "logs"),
       catalogue="R89")
 def logs_retention_and_kms(graph, ctx):
-    """Log groups need a retention CloudWatch accepts, a key the Logs service may use, and functions need a log group of their own.
+    """Log groups need a retention CloudWatch accepts, a key the Logs service may use.
 
     **What it checks.**
 
@@ -19,17 +19,14 @@ def logs_retention_and_kms(graph, ctx):
       default) and their storage is billed forever.
     - **error** (`key-policy`): `KmsKeyId` names a key of this template whose key policy has no `Allow`
       statement for the Logs service principal (`logs.<region>.amazonaws.com`) or for `"*"`.
-    - **info** (`function-log-group`): a Lambda function (plain or SAM) with no log group in the template,
-      neither through `LoggingConfig.LogGroup` nor a group named `/aws/lambda/<function name>`.
 
     Values known only at deploy time, and keys outside the template, are *not evaluated*. A key policy
     with a `Condition` on the Logs statement is taken to allow it (conditions such as
     `kms:EncryptionContext:aws:logs:arn` narrow which log groups may use the key).
 
     **Why it matters.** CloudFormation rejects any other retention value. A log group encrypted with a
-    key the Logs service cannot use fails to create, and the stack rolls back. Lambda creates a missing
-    log group on first invocation with no retention; CloudFormation does not own it, so it is never
-    deleted with the stack and keeps every log line forever.
+    key the Logs service cannot use fails to create, and the stack rolls back. Not checked yet: a
+    function with no log group of its own (linter.logs.function_log_groups finds them).
 
     **Example (fails).**
 
@@ -61,13 +58,6 @@ def logs_retention_and_kms(graph, ctx):
                                          f"{', '.join(map(str, RETENTION_DAYS))}",
                                   check="retention-value", at="RetentionInDays", cases=(days,))
         yield from _key_policy(graph, ctx, group)
-    for function in graph.of_type(*FUNCTION_TYPES):
-        if not function_log_groups(graph, function):
-            yield ctx.finding(function, f"function {function.describe()} has no log group in the template: Lambda "
-                                        "creates /aws/lambda/<name> itself with no retention, and deleting the "
-                                        "stack leaves it behind; declare an AWS::Logs::LogGroup named "
-                                        "!Sub /aws/lambda/${Function} with a RetentionInDays",
-                              severity="info", check="function-log-group")
 
 
 def _key_policy(graph, ctx, group):
