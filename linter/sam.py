@@ -192,15 +192,8 @@ def _function(fn: Resource, resources: dict | None = None) -> list[Resource]:
         if "DeadLetterQueue" in fn.provenance:
             fn.provenance["DeadLetterConfig"] = fn.provenance["DeadLetterQueue"]
 
-    events = props.get("Events") if isinstance(props.get("Events"), dict) else {}
     poll_types = []
-    for name, event in events.items():
-        if not isinstance(event, dict) or not isinstance(event.get("Type"), str):
-            continue
-        etype = event["Type"]
-        eprops = event.get("Properties") if isinstance(event.get("Properties"), dict) else Mapping()
-        at = f"Events.{name}"
-        origin = f"SAM {etype} event {name} of {fid}"
+    for name, etype, eprops, at, origin in _events(fid, props):
         if etype in POLL_EVENTS:
             poll_types.append(etype)
             source_key = POLL_EVENTS[etype]
@@ -259,14 +252,7 @@ def _state_machine(machine: Resource) -> list[Resource]:
         created.append(r)
         return r
 
-    events = machine.props.get("Events") if isinstance(machine.props.get("Events"), dict) else {}
-    for name, event in events.items():
-        if not isinstance(event, dict) or not isinstance(event.get("Type"), str):
-            continue
-        etype = event["Type"]
-        eprops = event.get("Properties") if isinstance(event.get("Properties"), dict) else Mapping()
-        at = f"Events.{name}"
-        origin = f"SAM {etype} event {name} of {sid}"
+    for name, etype, eprops, at, origin in _events(sid, machine.props):
         # Ref of a state machine is its ARN.
         if etype in RULE_EVENTS:
             _rule_event(sid, _ref(sid), "StepFunctionsTarget", name, eprops, origin, at, make)
@@ -400,3 +386,14 @@ def _fifo_topic(topic, resources) -> bool:
     props = body.get("Properties") if isinstance(body, dict) else None
     flag = props.get("FifoTopic") if isinstance(props, dict) else None
     return flag is True or (isinstance(flag, str) and flag.lower() == "true")
+
+
+def _events(owner_id: str, props: dict):
+    """The well-formed ``Events`` of a SAM function or state machine: (name, type, properties, path, origin)."""
+    events = props.get("Events") if isinstance(props.get("Events"), dict) else {}
+    for name, event in events.items():
+        if not isinstance(event, dict) or not isinstance(event.get("Type"), str):
+            continue
+        etype = event["Type"]
+        eprops = event.get("Properties") if isinstance(event.get("Properties"), dict) else Mapping()
+        yield name, etype, eprops, f"Events.{name}", f"SAM {etype} event {name} of {owner_id}"
