@@ -1,8 +1,9 @@
 """The library entry points: lint text, a file, or many paths, and get results back.
 
-Every input ends in one of four statuses — ``linted``, ``skipped`` (YAML/JSON that is not a
-CloudFormation template), ``parse-error`` (a finding says what is wrong and where) or ``unreadable`` —
-never in an exception.
+Every input ends in one of four statuses — ``linted``, ``skipped`` (a file that is not a CloudFormation
+template: other YAML/JSON, a Helm chart, a Kubernetes manifest of several documents, an empty file; ``reason``
+says why), ``parse-error`` (a file that looks like a template but cannot be read as one: a finding says what
+is wrong and where) or ``unreadable`` — never in an exception.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from .engine import (PARSE_CODE, PARSE_NAME, STRUCTURE_CODE, STRUCTURE_NAME, Rule, all_rules,
                      internal_error_finding, raised_at, run_rules)
 from .findings import Finding, Location, NotEvaluated, Severity
-from .load import ParseError, decode, is_template, key_position, parse
+from .load import ParseError, decode, is_template, key_position, not_a_template_reason, parse, template_marks
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
@@ -30,6 +31,7 @@ class FileResult:
     template: dict | None = None
     # Where the template came from when it is not a file (audit: stack ARN, region, account, parent stack).
     meta: dict = field(default_factory=dict)
+    reason: str = ""                  # why a skipped file is not a template (shown by --verbose)
 
 
 def parse_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -94,16 +96,33 @@ def _kind(value) -> str:
 
 def read_text(text: str, path: str):
     """Parse template text: the template (a dict with positions), or the FileResult that ends the file
-    here (a parse error, or YAML/JSON that is not a template)."""
+    here (a parse error, or a file that is not a template).
+
+    Text that does not parse is a parse error only when it looks like a template
+    (:func:`linter.load.template_marks`); otherwise it is skipped, with the reason.
+    """
     try:
         document = parse(text, path)
-    except ParseError as exc:
-        return FileResult(path, "parse-error", [parse_finding(path, exc.message, exc.line, exc.column)], text=text)
-    except RecursionError:
-        return FileResult(path, "parse-error", [parse_finding(path, "nesting is too deep to read")], text=text)
+    except (ParseError, RecursionError) as exc:
+        message, line, column = ((exc.message, exc.line, exc.column) if isinstance(exc, ParseError)
+                                 else ("nesting is too deep to read", 1, 1))
+        if template_marks(text) is None:
+            if not text.strip():
+                reason = "the file is empty"
+            elif message == "file holds no YAML document":
+                reason = "the file holds only comments"
+            else:
+                reason = (f"not a single YAML/JSON document ({_lower_first(message)}, line {line}) and nothing in "
+                          "it looks like a template (no AWSTemplateFormatVersion, SAM Transform or AWS:: types)")
+            return FileResult(path, "skipped", text=text, reason=reason)
+        return FileResult(path, "parse-error", [parse_finding(path, message, line, column)], text=text)
     if not is_template(document.data):
-        return FileResult(path, "skipped", text=text)
+        return FileResult(path, "skipped", text=text, reason=not_a_template_reason(document.data))
     return document.data
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 def lint_text(text: str, path: str, *, parameters: dict | None = None, pseudo: dict | None = None,
@@ -171,38 +190,131 @@ def lint_file(path: str, **kwargs) -> FileResult:
     try:
         text = decode(raw)
     except ParseError as exc:
+        # Judge a file that is not text by what can be read of it: a binary file is not a template.
+        if template_marks(raw[:1_000_000].decode("latin-1")) is None:
+            return FileResult(path, "skipped", reason=f"{_lower_first(exc.message)}, and nothing in it looks "
+                                                      "like a template")
         return FileResult(path, "parse-error", [parse_finding(path, exc.message, exc.line, exc.column)])
     return lint_text(text, path, **kwargs)
 
 
-def collect_paths(paths, notes: list[str] | None = None) -> tuple[list[str], list[str]]:
+def collect_paths(paths, notes: list[str] | None = None, excludes=None) -> tuple[list[str], list[str]]:
     """Expand folders (recursively, template suffixes only). Returns (files, missing paths).
+
+    A folder walk skips what git ignores (``.gitignore`` files, ``.git/info/exclude``, the global excludes
+    file; asked of ``git ls-files`` inside a git work tree) and what ``excludes`` matches: ``(glob, base
+    folder)`` pairs, default :data:`linter.config.DEFAULT_EXCLUDE` from the working directory (hidden folders
+    such as ``.aws-sam/``, ``node_modules/``, ``cdk.out/``). A path named explicitly is always read.
 
     Inside folders, only regular files (or links to them) are taken: a named pipe, socket or device is
     never opened (a pipe would block the run); a note for each goes to ``notes`` when it is given. A path
     named explicitly is read whatever it is (``<(…)`` process substitution gives a pipe).
     """
+    from .config import DEFAULT_EXCLUDE
+
+    if excludes is None:
+        excludes = [(pattern, os.getcwd()) for pattern in DEFAULT_EXCLUDE]
     files, missing = [], []
     for p in paths:
         if p == "-":
             files.append(p)
         elif os.path.isdir(p):
-            for root, dirs, names in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("node_modules", "__pycache__"))
-                for name in sorted(names):
-                    if not name.lower().endswith(TEMPLATE_SUFFIXES):
-                        continue
-                    full = os.path.join(root, name)
-                    kind = _not_regular(full)
-                    if kind is None:
-                        files.append(full)
-                    elif notes is not None:
-                        notes.append(f"{full}: skipped, it is {kind}, not a regular file")
+            for full in _walk(p, excludes, notes):
+                kind = _not_regular(full)
+                if kind is None:
+                    files.append(full)
+                elif notes is not None:
+                    notes.append(f"{full}: skipped, it is {kind}, not a regular file")
         elif os.path.exists(p):
             files.append(p)
         else:
             missing.append(p)
     return list(dict.fromkeys(files)), missing
+
+
+def _walk(folder: str, excludes, notes) -> list[str]:
+    """The files below ``folder`` with a template suffix that neither git nor ``excludes`` leave out."""
+    listed = _git_listing(folder, notes)
+    if listed is None:
+        listed = []
+        for root, dirs, names in os.walk(folder):
+            rel_root = os.path.relpath(root, folder)
+            dirs[:] = sorted(d for d in dirs if not _excluded(_join(rel_root, d), True, folder, excludes))
+            listed += [_join(rel_root, name) for name in names]
+    out = []
+    for rel in sorted(listed):
+        if not rel.lower().endswith(TEMPLATE_SUFFIXES) or _excluded(rel, False, folder, excludes):
+            continue
+        out.append(os.path.join(folder, rel) if folder != "." else rel)
+    return out
+
+
+def _join(rel_root: str, name: str) -> str:
+    return name if rel_root in (".", "") else f"{rel_root.replace(os.sep, '/')}/{name}"
+
+
+def _excluded(rel: str, is_dir: bool, folder: str, excludes) -> bool:
+    """Whether ``rel`` (POSIX, relative to the walked ``folder``) or one of its folders matches an exclude.
+
+    A glob without ``/`` matches a folder or file name anywhere (ending in ``/``: folders only); a glob
+    with ``/`` matches the path relative to its base folder (``**`` spans folders).
+    """
+    from .suppress import glob_match
+
+    parts = rel.split("/")
+    folders = parts if is_dir else parts[:-1]
+    for pattern, base in excludes:
+        name_only = pattern.rstrip("/")
+        if "/" not in name_only:
+            names = folders if pattern.endswith("/") else folders + ([] if is_dir else parts[-1:])
+            if any(glob_match(name_only, n) for n in names):
+                return True
+            continue
+        where = os.path.relpath(os.path.join(os.path.abspath(folder), rel), base).replace(os.sep, "/")
+        if where.startswith("../"):
+            continue
+        if glob_match(name_only, where):
+            return True
+        prefix = where
+        while "/" in prefix:   # a pattern that names a folder excludes what is inside it
+            prefix = prefix.rsplit("/", 1)[0]
+            if glob_match(name_only, prefix):
+                return True
+    return False
+
+
+def _git_listing(folder: str, notes) -> list[str] | None:
+    """Files below ``folder`` (POSIX, relative to it) that git does not ignore, tracked or not; None when
+    ``folder`` is not in a git work tree or git cannot say (then nothing is ignored, and a note says why)."""
+    import subprocess
+
+    from .report.paths import git_root
+
+    if git_root(folder) is None:
+        return None
+    try:
+        done = subprocess.run(["git", "-C", folder, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                              capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        if notes is not None:
+            notes.append(f"{folder}: git could not list the files ({exc}); .gitignore is not applied")
+        return None
+    if done.returncode != 0:
+        if notes is not None:
+            detail = " ".join(done.stderr.decode("utf-8", "replace").split())[:300]
+            notes.append(f"{folder}: git could not list the files ({detail}); .gitignore is not applied")
+        return None
+    out = []
+    for rel in sorted(set(filter(None, done.stdout.decode("utf-8", "surrogateescape").split("\0")))):
+        full = os.path.join(folder, rel)
+        if os.path.islink(full) and os.path.isdir(full):
+            continue
+        if os.path.isdir(full):   # a submodule: its own files, its own ignores
+            inner = _git_listing(full, notes)
+            out += [f"{rel}/{r}" for r in (inner or [])]
+        elif os.path.lexists(full):   # a tracked file deleted in the work tree is not listed
+            out.append(rel)
+    return out
 
 
 def _not_regular(path: str) -> str | None:

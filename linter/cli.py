@@ -1,6 +1,6 @@
 """The command line: ``check``, ``rules``, ``explain``.
 
-Exit codes (decided in :func:`exit_code`): 0 nothing at or above the severity threshold; 1 findings; 2 an
+Exit codes (decided in :func:`exit_code`): 0 nothing reported at or above ``--fail-on``; 1 findings; 2 an
 internal error (CFN999), a usage error, a path that does not exist, or no template could be read at all.
 """
 from __future__ import annotations
@@ -71,13 +71,19 @@ def main():
 @click.option("--parameter-file", type=click.Path(exists=True, dir_okay=False),
               help='Parameter values: AWS CLI JSON ([{"ParameterKey": .., "ParameterValue": ..}]) or '
                    '{"Parameters": {"Key": "Value"}}.')
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="Folder walks skip paths matching these globs, instead of the default list (hidden folders "
+                   "such as .aws-sam/, node_modules/, cdk.out/) and the config file's exclude; repeatable.")
+@click.option("--extend-exclude", "extend_exclude", multiple=True, metavar="GLOB",
+              help="Folder walks also skip paths matching these globs; repeatable.")
 @report_options
-def check(paths, parameter_pairs, parameter_file, report):
-    """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
-    standard input.
+def check(paths, parameter_pairs, parameter_file, exclude, extend_exclude, report):
+    """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template; what git
+    ignores and the excludes are skipped) or - for standard input. No path means the current folder.
 
-    YAML or JSON that is not a CloudFormation template is skipped quietly, so the command can be given
-    every YAML file of a repository.
+    Files that are not CloudFormation templates (other YAML and JSON, Kubernetes manifests, Helm charts,
+    empty files) are skipped quietly, so the command can be given every YAML file of a repository;
+    --verbose says why each was skipped.
 
     \b
     Examples:
@@ -89,14 +95,13 @@ def check(paths, parameter_pairs, parameter_file, report):
     from .api import collect_paths, lint_file
     from .config import rule_options
 
-    if not paths:
-        raise click.UsageError("give at least one template file or folder (or - for standard input)")
+    paths = paths or (".",)
     config, rules = load_settings(report.config_path, report.isolated, select=report.select, ignore=report.ignore)
     parameters = dict(config.parameters)
     parameters.update(load_parameter_file(parameter_file) if parameter_file else {})
     parameters.update(parse_parameter_pairs(parameter_pairs))
     notes: list[str] = []
-    files, missing = collect_paths(paths, notes)
+    files, missing = collect_paths(paths, notes, walk_excludes(config, exclude, extend_exclude))
     for note in notes:
         click.echo(f"cfn-arch-lint: {note}", err=True)
     for path in missing:
@@ -104,11 +109,25 @@ def check(paths, parameter_pairs, parameter_file, report):
 
     options = rule_options(config, rules)
     results = [lint_file(path, parameters=parameters, rules=rules, rule_options=options) for path in files]
-    code = emit(results, rules, missing=missing, config=config, **report.emit_arguments())
-    if not files and not missing:
-        click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
-        code = EXIT_USAGE
-    sys.exit(code)
+    sys.exit(emit(results, rules, missing=missing, config=config, **report.emit_arguments()))
+
+
+def walk_excludes(config, exclude=(), extend_exclude=()) -> list[tuple[str, str]]:
+    """``(glob, base folder)`` pairs for folder walks: ``--exclude`` (from the working directory) replaces the
+    config's ``exclude`` (from the config file's folder), which replaces the defaults; ``extend-exclude`` of
+    both adds."""
+    import os
+
+    from .config import DEFAULT_EXCLUDE
+
+    cwd, root = os.getcwd(), os.path.abspath(config.root or ".") if config.path else os.getcwd()
+    if exclude:
+        base = [(p, cwd) for p in exclude]
+    elif config.exclude is not None:
+        base = [(p, root) for p in config.exclude]
+    else:
+        base = [(p, cwd) for p in DEFAULT_EXCLUDE]
+    return base + [(p, root) for p in config.extend_exclude] + [(p, cwd) for p in extend_exclude]
 
 
 @main.command(name="rules")

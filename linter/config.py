@@ -10,10 +10,16 @@ Keys (YAML spelling; TOML is the same under ``[tool.cfn-arch-lint]``)::
     select: [SQS]                     # only these rules (codes, prefixes, names, ALL)
     ignore: [SQS002]                  # never these rules
     severity: warning                 # report threshold: info | warning | error
+    fail-on: error                    # exit 1 only for reported findings at or above: error|warning|info|never
+    exclude: [cdk.out, build/**]      # folder-walk globs; replaces the default list (DEFAULT_EXCLUDE)
+    extend-exclude: [legacy/**]       # folder-walk globs added to the defaults
     severity-overrides: {SQS002: error}
     rules: {SQS001: {multiplier: 4}}  # rule options
     per-path-ignores: {"legacy/**": [SQS001]}   # globs relative to the config file's folder
     parameters: {Env: prod}           # template parameter values
+
+``exclude`` and ``extend-exclude`` are globs relative to the config file's folder (a pattern without ``/``
+matches any one folder or file name); they apply to folder walks, never to a file named on the command line.
 
 Precedence: a command-line flag beats the config value, except ``--ignore``, which adds to the config's
 ``ignore`` (it never replaces it); template suppressions always apply. ``--parameters`` beat
@@ -27,6 +33,10 @@ from dataclasses import dataclass, field
 YAML_NAMES = (".cfn-arch-lint.yaml", ".cfn-arch-lint.yml")
 TOOL_KEY = "cfn-arch-lint"
 SEVERITIES = ["info", "warning", "error"]
+FAIL_ON = SEVERITIES + ["never"]
+# Skipped by folder walks unless ``exclude`` replaces them (``.aws-sam/`` and other hidden folders, packages,
+# CDK output): generated copies of templates, not sources.
+DEFAULT_EXCLUDE = (".*", "node_modules", "__pycache__", "cdk.out")
 
 _CODE_LIST = {"anyOf": [{"type": "string", "minLength": 1},
                         {"type": "array", "items": {"type": "string", "minLength": 1}}]}
@@ -39,6 +49,9 @@ SCHEMA = {
         "select": _CODE_LIST,
         "ignore": _CODE_LIST,
         "severity": {"enum": SEVERITIES},
+        "fail-on": {"enum": FAIL_ON},
+        "exclude": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "extend-exclude": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "severity-overrides": {"type": "object", "additionalProperties": {"enum": SEVERITIES}},
         "rules": {"type": "object", "additionalProperties": {"type": "object"}},
         "per-path-ignores": {"type": "object", "additionalProperties": _CODE_LIST},
@@ -64,6 +77,14 @@ class Config:
     rules: dict[str, dict] = field(default_factory=dict)
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
+    fail_on: str | None = None
+    exclude: list[str] | None = None           # None: DEFAULT_EXCLUDE
+    extend_exclude: list[str] = field(default_factory=list)
+
+    def walk_excludes(self) -> list[str]:
+        """The globs folder walks skip: ``exclude`` (else the defaults) plus ``extend-exclude``."""
+        base = list(DEFAULT_EXCLUDE) if self.exclude is None else list(self.exclude)
+        return base + list(self.extend_exclude)
 
 
 def find(start: str | None = None) -> str | None:
@@ -195,6 +216,9 @@ def load(path: str) -> Config:
         rules={str(k): dict(v) for k, v in (data.get("rules") or {}).items()},
         per_path_ignores={str(k): _codes(v) for k, v in (data.get("per-path-ignores") or {}).items()},
         parameters={str(k): parameter_text(v) for k, v in (data.get("parameters") or {}).items()},
+        fail_on=data.get("fail-on"),
+        exclude=[str(p) for p in data["exclude"]] if "exclude" in data else None,
+        extend_exclude=[str(p) for p in data.get("extend-exclude") or ()],
     )
 
 
@@ -212,7 +236,9 @@ def discover(explicit: str | None = None, isolated: bool = False, start: str | N
 
 def check_rules(config: Config, rules) -> None:
     """Validate the keys that name rules against the registry (after the schema check)."""
-    from .engine import PARSE_CODE
+    from .engine import PARSE_RULE, STRUCTURE_RULE
+
+    rules = list(rules) + [PARSE_RULE, STRUCTURE_RULE]   # named, ignored and overridden like any rule
 
     def matches(selector):
         return selector.upper() == "ALL" or any(r.matches(selector) for r in rules)
@@ -225,7 +251,7 @@ def check_rules(config: Config, rules) -> None:
                 problems.append(f"{key}: {s!r} matches no rule code, prefix or name")
     for pattern, selectors in config.per_path_ignores.items():
         for s in selectors:
-            if not matches(s) and s.upper() != PARSE_CODE:
+            if not matches(s):
                 problems.append(f"per-path-ignores.{pattern}: {s!r} matches no rule code, prefix or name")
     by_key = {r.code.upper(): r for r in rules} | {r.name: r for r in rules}
     for code in config.severity_overrides:
@@ -269,9 +295,12 @@ def rule_options(config: Config, rules) -> dict[str, dict]:
 
 
 def severity_overrides(config: Config, rules) -> dict[str, str]:
+    """``severity-overrides`` keyed by rule code, for the rules given and CFN000/CFN001."""
+    from .engine import PARSE_RULE, STRUCTURE_RULE
+
     out = {}
     for key, level in config.severity_overrides.items():
-        for r in rules:
+        for r in list(rules) + [PARSE_RULE, STRUCTURE_RULE]:
             if r.code.upper() == key.upper() or r.name == key:
                 out[r.code] = level
     return out

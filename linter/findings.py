@@ -56,8 +56,19 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity: rule, file, logical ids and the sub-check, never line numbers or values."""
-        parts = [self.code, self.location.path.replace("\\", "/"), ",".join(sorted(self.logical_ids)),
+        """Stable identity: rule, file, logical ids and the sub-check, never line numbers or values.
+
+        The file is its path relative to the repository root (:func:`linter.report.paths.repository_path`),
+        so ``./infra/x.yaml``, ``infra/x.yaml``, an absolute path or a run from a subfolder agree.
+        """
+        from .report.paths import repository_path
+
+        return self.fingerprint_for(repository_path(self.location.path))
+
+    def fingerprint_for(self, path: str) -> str:
+        """The fingerprint with ``path`` standing for the file (a baseline written before paths were made
+        repository-relative stored the path as it was given)."""
+        parts = [self.code, path.replace("\\", "/"), ",".join(sorted(self.logical_ids)),
                  self.check, _stable(self.location.pointer)]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 

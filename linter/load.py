@@ -491,3 +491,44 @@ def is_template(data) -> bool:
     resources = data.get("Resources")
     return isinstance(resources, dict) and any(
         isinstance(r, dict) and "Type" in r for r in resources.values())
+
+
+# A template's marks, found in text that does not parse: the format version key, the SAM transform, or a
+# resource type of a CloudFormation namespace given as a `Type`.
+def _top_level_key(name: str):
+    # YAML: the key at column 0 (a nested one may be a template quoted inside a Kubernetes ConfigMap);
+    # JSON: the quoted key anywhere.
+    return re.compile(rf'^["\']?{name}["\']?[ \t]*:|"{name}"[ \t\r\n]*:', re.M)
+
+
+_FORMAT_VERSION = _top_level_key("AWSTemplateFormatVersion")
+_TRANSFORM = _top_level_key("Transform")
+_SAM_TRANSFORM = re.compile(r"AWS::Serverless-\d{4}-\d{2}-\d{2}")
+_RESOURCES_KEY = _top_level_key("Resources")
+_RESOURCE_TYPE = re.compile(r'["\']?Type["\']?[ \t]*:[ \t]*["\']?(AWS|Custom|Alexa)::[A-Za-z0-9]')
+
+
+def template_marks(text: str) -> str | None:
+    """What in ``text`` says it is meant as a CloudFormation/SAM template, judged on the text alone (for a
+    file that does not parse): ``"AWSTemplateFormatVersion"``, ``"a SAM Transform"``, ``"Resources with
+    AWS::/Custom::/Alexa:: types"``, or None.
+
+    ``template_marks("Resources:\\n  Q: {Type: AWS::SQS::Queue\\n")`` → ``"Resources with AWS::/Custom::/Alexa:: types"``
+    """
+    if _FORMAT_VERSION.search(text):
+        return "AWSTemplateFormatVersion"
+    if _TRANSFORM.search(text) and _SAM_TRANSFORM.search(text):
+        return "a SAM Transform"
+    if _RESOURCES_KEY.search(text) and _RESOURCE_TYPE.search(text):
+        return "Resources with AWS::/Custom::/Alexa:: types"
+    return None
+
+
+def not_a_template_reason(data) -> str:
+    """Why parsed YAML/JSON that :func:`is_template` rejects is not a template, for ``--verbose``."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value" if data is not None else "empty"
+        return f"the document is {kind}, not a mapping"
+    if "Resources" not in data:
+        return "it has neither AWSTemplateFormatVersion nor Resources"
+    return "its Resources have no Type"

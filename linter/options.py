@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 import click
 
 # One reporter module each in linter/report/ (<format>_report.py), imported only when used.
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", "parseable")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class ReportSettings:
     show_not_evaluated: bool = False
     no_color: bool = False
     quiet: bool = False
+    fail_on: str | None = None
+    exit_zero: bool = False
+    verbose: bool = False
 
     def emit_arguments(self) -> dict:
         """The keyword arguments of :func:`linter.pipeline.emit` these settings decide."""
@@ -39,13 +42,14 @@ class ReportSettings:
                 "show_not_evaluated": self.show_not_evaluated, "no_color": self.no_color, "quiet": self.quiet,
                 "sarif_output": self.sarif_output, "baseline": self.baseline_path,
                 "write_baseline": self.write_baseline_path, "show_suppressed": self.show_suppressed,
-                "show_unused_suppressions": self.show_unused_suppressions}
+                "show_unused_suppressions": self.show_unused_suppressions, "fail_on": self.fail_on,
+                "exit_zero": self.exit_zero, "verbose": self.verbose}
 
 
 _OPTIONS = [
     click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                  help="Output format: text, json, sarif (GitHub code scanning), github (workflow annotations), "
-                      "junit."),
+                      "junit, parseable (path:line:col:endline:endcol:CODE:message, as cfn-lint writes it)."),
     click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
                  help="Write the report to this file instead of standard output."),
     click.option("--sarif-output", type=click.Path(dir_okay=False, writable=True),
@@ -58,6 +62,13 @@ _OPTIONS = [
     click.option("--severity", type=click.Choice(["info", "warning", "error"]), default=None,
                  help="Report only findings at or above this severity; the exit code follows what is reported. "
                       "[default: the config file's severity, else info]"),
+    click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
+                 help="Exit 1 only for a reported finding at or above this severity (never: exit 0). --severity "
+                      "decides what is reported, --fail-on which of those fail the run. An internal error "
+                      "(CFN999) always exits 2. [default: the config file's fail-on, else info]"),
+    click.option("--exit-zero", is_flag=True,
+                 help="Exit 0 even when findings are reported (same as --fail-on never); an internal error "
+                      "(CFN999), a missing path or a usage error still exit 2."),
     click.option("--config", "config_path", type=click.Path(dir_okay=False),
                  help="Use this config file (pyproject.toml or .cfn-arch-lint.yaml) instead of searching for one."),
     click.option("--isolated", is_flag=True, help="Ignore every config file."),
@@ -74,6 +85,8 @@ _OPTIONS = [
     click.option("--no-color", is_flag=True,
                  help="No colour (also when NO_COLOR is set). Colour is used only on a terminal."),
     click.option("-q", "--quiet", is_flag=True, help="No summary line."),
+    click.option("-v", "--verbose", is_flag=True,
+                 help="Say on standard error why each skipped file was skipped (not a template, and how)."),
 ]
 _NAMES = {f.name for f in fields(ReportSettings)}
 
@@ -98,12 +111,16 @@ def select_rules(rules, select, ignore):
     is a usage error.
     """
 
+    from .engine import PARSE_RULE, STRUCTURE_RULE
+
     def split(values):
         return [s for v in values for s in v.split(",") if s.strip()]
 
     select, ignore = split(select), split(ignore)
+    # CFN000/CFN001 are named like any rule; the engine reports them (see pipeline.ignored_engine_codes).
+    known = list(rules) + [PARSE_RULE, STRUCTURE_RULE]
     for selector in select + ignore:
-        if selector.strip().upper() != "ALL" and not any(r.matches(selector) for r in rules):
+        if selector.strip().upper() != "ALL" and not any(r.matches(selector) for r in known):
             raise click.BadParameter(f"{selector!r} matches no rule code, prefix or name "
                                      "(see `cfn-arch-lint rules`)", param_hint="--select/--ignore")
     chosen = [r for r in rules if not select or any(r.matches(s) for s in select)]
@@ -114,8 +131,11 @@ def load_settings(config_path=None, isolated=False, *, select=(), ignore=(), rul
     """Config file merged with command-line rule selection: ``(config, rules)``.
 
     For ``check`` and ``audit``: CLI ``--select`` replaces the config's ``select``; CLI ``--ignore`` adds to
-    the config's ``ignore``. Raises :class:`linter.pipeline.UserError` (exit 2) for a bad config file.
+    the config's ``ignore`` (the returned config's ``ignore`` holds both, which is how CFN000/CFN001 are
+    ignored). Raises :class:`linter.pipeline.UserError` (exit 2) for a bad config file.
     """
+    from dataclasses import replace
+
     from .config import ConfigError, check_rules, discover
     from .engine import all_rules
     from .pipeline import UserError
@@ -127,4 +147,5 @@ def load_settings(config_path=None, isolated=False, *, select=(), ignore=(), rul
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     chosen_select = list(select) if any(s.strip() for s in select) else list(config.select or [])
-    return config, select_rules(every, chosen_select, list(config.ignore) + list(ignore))
+    chosen = select_rules(every, chosen_select, list(config.ignore) + list(ignore))
+    return replace(config, ignore=list(config.ignore) + [s for v in ignore for s in v.split(",") if s.strip()]), chosen

@@ -2,7 +2,8 @@
 
 :func:`filter_findings` applies, in order, the config's ``severity-overrides`` and ``per-path-ignores``, the
 template's suppressions (Metadata, comments), the baseline and the severity threshold. :func:`exit_code` is
-the exit decision. :func:`emit` runs both around rendering and writing the report.
+the exit decision (``--fail-on``, ``--exit-zero``). :func:`emit` runs both around rendering and writing the
+report, and writes the summary line to standard error for every format.
 """
 from __future__ import annotations
 
@@ -29,6 +30,26 @@ def _log(message: str) -> None:
 def severity_threshold(severity: str | None, config=None) -> Severity:
     """The ``--severity`` given, else the config file's, else info."""
     return Severity.parse(severity or (config.severity if config is not None else None) or "info")
+
+
+FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+
+
+def fail_threshold(fail_on: str | None, config=None, exit_zero: bool = False) -> Severity | None:
+    """The least severity of a reported finding that fails the run: ``--fail-on``, else the config's
+    ``fail-on``, else info (every reported finding fails). None for ``never`` or ``--exit-zero``."""
+    choice = "never" if exit_zero else (fail_on or getattr(config, "fail_on", None) or "info")
+    return None if choice == "never" else Severity.parse(choice)
+
+
+def ignored_engine_codes(config) -> set[str]:
+    """CFN000/CFN001 when the config's ``ignore`` (which holds the command line's ``--ignore`` too, see
+    :func:`linter.options.load_settings`) names them: they are always on otherwise, whatever ``--select``
+    says, so a file that cannot be read is never passed over by a selection that forgot them."""
+    from .engine import PARSE_RULE, STRUCTURE_RULE
+
+    selectors = list(getattr(config, "ignore", None) or ())
+    return {r.code for r in (PARSE_RULE, STRUCTURE_RULE) if any(r.matches(s) for s in selectors)}
 
 
 @dataclass
@@ -65,6 +86,11 @@ def filter_findings(results, rules, *, config=None, severity=None, baseline=None
     if config is not None:
         from .config import severity_overrides
 
+        ignored = ignored_engine_codes(config)
+        if ignored:   # like a rule that did not run
+            for result in results:
+                result.findings = [f for f in result.findings if f.code not in ignored]
+
         overrides = severity_overrides(config, rules)
         for result in results:
             for finding in result.findings:
@@ -100,28 +126,44 @@ def _apply_baseline(results, rules, baseline, write_baseline, log) -> dict:
     except baseline_mod.BaselineError as exc:
         raise UserError(str(exc)) from None
     outcome = baseline_mod.apply(results, entries, rules)
+    from .engine import PARSE_CODE
+
     for entry in outcome["stale"]:
-        log(f"baseline {path}: stale entry {entry.get('rule', '?')} in {entry.get('path', '?')} "
+        where = f"{entry.get('rule', '?')} in {entry.get('path', '?')}"
+        if entry.get("rule") == PARSE_CODE:
+            log(f"baseline {path}: entry {where} is not used: parse errors are never baselined; "
+                f"rewrite the baseline with --write-baseline {path}")
+            continue
+        log(f"baseline {path}: stale entry {where} "
             f"({', '.join(entry.get('logicalIds') or []) or 'no resource'}) matches no finding any more; "
-            "rewrite the baseline with --write-baseline")
+            f"rewrite the baseline with --write-baseline {path}")
+    if outcome.get("outdated"):
+        log(f"baseline {path} was written by an earlier cfn-arch-lint with paths as they were given; its entries "
+            f"still apply when the same paths are linted. Rewrite it with --write-baseline {path} to key it on "
+            "paths relative to the repository root.")
     return {"path": path, **outcome}
 
 
-def exit_code(results, filtered: Filtered, missing=()) -> int:
+def exit_code(results, filtered: Filtered, missing=(), fail_on: Severity | None = Severity.INFO) -> int:
     """The exit decision, made here and nowhere else.
 
     2 when any file has an internal error (CFN999): a check did not run, so the run cannot pass, whatever
-    an option that relaxes the exit code says (such options must apply after this test). 2 also when a path
-    is missing or no template could be read; 1 when a finding is reported; else 0.
+    ``--fail-on``/``--exit-zero`` say (they apply after this test). 2 also when a path is missing. Then
+    ``fail_on`` (see :func:`fail_threshold`; None never fails) decides among the reported findings: 1 when
+    one is at or above it (2 instead when no file given could be read at all), else 0. Files that are not
+    templates count for nothing.
     """
     from .engine import is_internal_error
 
     if any(is_internal_error(f) for r in results for f in r.findings):
         return EXIT_USAGE
-    readable = [r for r in results if r.status in ("linted", "skipped")]
-    if missing or (results and not readable):
+    if missing:
         return EXIT_USAGE
-    return EXIT_FINDINGS if filtered.shown else EXIT_CLEAN
+    failing = [f for f in filtered.shown if fail_on is not None and f.severity >= fail_on]
+    if not failing:
+        return EXIT_CLEAN
+    readable = [r for r in results if r.status in ("linted", "skipped")]
+    return EXIT_USAGE if results and not readable else EXIT_FINDINGS
 
 
 def _use_color(no_color: bool, stream) -> bool:
@@ -144,21 +186,27 @@ def _write(path: str, text: str, what: str) -> None:
 
 def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False, no_color=False, quiet=False,
          missing=(), config=None, sarif_output=None, baseline=None, write_baseline=None, show_suppressed=False,
-         show_unused_suppressions=False) -> int:
+         show_unused_suppressions=False, fail_on=None, exit_zero=False, verbose=False) -> int:
     """Filter, render and write the report for a list of FileResults; return the exit code.
 
     Shared by ``check`` and ``audit`` so both honour the same options and formats: :func:`filter_findings`
     decides what is reported, :func:`exit_code` the exit code. ``config`` is a :class:`linter.config.Config`
     (see :func:`linter.options.load_settings`); None means no config. Raises :class:`UserError` for a bad
     baseline file or a report that cannot be written.
+
+    ``fail_on``/``exit_zero`` decide the exit code among what is reported (see :func:`exit_code`);
+    ``verbose`` says on standard error why each skipped file was skipped.
     """
     from .report import Report, render
 
+    failing_at = fail_threshold(fail_on, config, exit_zero)
     filtered = filter_findings(results, rules, config=config, severity=severity, baseline=baseline,
                                write_baseline=write_baseline, show_unused_suppressions=show_unused_suppressions)
     for result in results:
         for error in result.errors:
             _log(error)
+        if verbose and result.status == "skipped":
+            _log(f"{result.path}: skipped: {getattr(result, 'reason', '') or 'not a CloudFormation template'}")
     for sup in filtered.unused_suppressions:
         click.echo(f"{sup.path}:{sup.line}:{sup.column}: unused suppression {sup.describe()}", err=True)
 
@@ -177,8 +225,25 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
         _write(output, text, "report")
     else:
         click.echo(text, nl=False)
-    if fmt == "text" and not quiet:
-        from .report.text_report import summary
+    if not quiet:
+        _log_summary(report)
+    return exit_code(results, filtered, missing, failing_at)
 
-        click.echo(summary(report), err=True)
-    return exit_code(results, filtered, missing)
+
+def _log_summary(report) -> None:
+    """The summary line on standard error, whatever the format. Nothing when nothing was read (a missing
+    path says so itself); one line for a run that found no template, whether the folders were empty or
+    held only files that are not templates."""
+    from .report.text_report import summary
+
+    if not report.results:
+        if not report.missing:
+            _log("no CloudFormation templates found in the given paths")
+        return
+    statuses = report.status_counts()
+    if set(statuses) == {"skipped"}:
+        skipped = statuses["skipped"]
+        _log(f"no CloudFormation templates found in the given paths ({skipped} YAML/JSON "
+             f"file{'s' * (skipped != 1)} skipped: not templates; --verbose says why)")
+        return
+    click.echo(summary(report), err=True)

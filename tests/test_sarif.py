@@ -53,8 +53,8 @@ def test_defect_is_a_complete_github_result(tmp_path, monkeypatch):
     # The message links the related resources by id.
     assert f"[Worker]({related['Worker']['id']})" in res["message"]["text"]
     assert "30 s" in res["message"]["text"]
-    assert list(res["partialFingerprints"]) == ["cfnArchLint/v1"]
-    assert len(res["partialFingerprints"]["cfnArchLint/v1"]) == 32
+    assert list(res["partialFingerprints"]) == ["cfnArchLint/v2"]
+    assert len(res["partialFingerprints"]["cfnArchLint/v2"]) == 32
     assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
 
 
@@ -220,9 +220,13 @@ def test_many_real_templates_validate(tmp_path, monkeypatch):
     results = log["runs"][0]["results"]
     codes = {r["ruleId"] for r in results}
     assert "SQS001" in codes and len(results) >= 10
-    # Files in this repository get repo-relative URIs; the shared corpus lies outside it (absolute file URIs).
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
-    assert all(u.startswith(("fixtures/", "file:///")) for u in uris), sorted(uris)[:5]
+    # Files in this repository get repo-relative URIs; the shared corpus lies outside it (relative to the
+    # file system root, a base declared in originalUriBaseIds).
+    arts = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in results]
+    assert all(a["uri"].startswith("fixtures/") for a in arts if a["uriBaseId"] == "%SRCROOT%")
+    outside = [a for a in arts if a["uriBaseId"] == "FILESYSTEM_ROOT"]
+    assert outside and all(not a["uri"].startswith("/") and "shared/corpus" in a["uri"] for a in outside)
+    assert log["runs"][0]["originalUriBaseIds"]["FILESYSTEM_ROOT"]["uri"] == "file:///"
 
 
 def test_sarif_output_alongside_another_format(tmp_path, monkeypatch):
@@ -276,5 +280,5 @@ def test_finding_located_on_an_implicit_sam_resource(tmp_path, monkeypatch):
     assert res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Resources/Worker"
     assert res["locations"][0]["physicalLocation"]["region"]["startLine"] == 13
     assert res["relatedLocations"][0]["logicalLocations"][0]["name"] == "Jobs"
-    prints = [r["partialFingerprints"]["cfnArchLint/v1"] for r in log["runs"][0]["results"]]
+    prints = [r["partialFingerprints"]["cfnArchLint/v2"] for r in log["runs"][0]["results"]]
     assert len(prints) == len(result.findings) + 1 and len(set(prints)) == len(prints)

@@ -1,8 +1,10 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
 
 One run. ``tool.driver.rules`` lists every rule that ran (plus CFN000, the parse-error rule, always), each
-with its documentation; results point at repository-relative URIs (``uriBaseId: %SRCROOT%``) with 1-based
-regions, name the resource in ``logicalLocations``, link the other resources of a cross-resource finding
+with its documentation; results point at repository-relative URIs (``uriBaseId: %SRCROOT%``, the root of
+:func:`linter.report.paths.repository_root`; a file outside it is relative to ``FILESYSTEM_ROOT``, standard
+input is ``stdin`` relative to ``STDIN``, both declared in ``originalUriBaseIds``) with 1-based regions,
+name the resource in ``logicalLocations``, link the other resources of a cross-resource finding
 through ``relatedLocations`` and carry our line-independent fingerprint in ``partialFingerprints``.
 
 Suppressed and baselined findings are left out (GitHub ignores ``result.suppressions`` and would open
@@ -15,13 +17,16 @@ import re
 from urllib.parse import quote
 
 from . import Report
-from .paths import file_uri, has_scheme, relative
+from .paths import file_uri, has_scheme, repository_path, repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 HELP_BASE = "https://github.com/cfn-arch-lint/cfn-arch-lint/blob/main/docs/rules.md"
 INFORMATION_URI = "https://github.com/cfn-arch-lint/cfn-arch-lint"
-FINGERPRINT_KEY = "cfnArchLint/v1"
+# v2: the fingerprint keys on the path relative to the repository root, however the path was given.
+FINGERPRINT_KEY = "cfnArchLint/v2"
 SRCROOT = "%SRCROOT%"
+OUTSIDE_ROOT = "FILESYSTEM_ROOT"   # base of files outside the repository: their absolute path, made relative
+STDIN_ROOT = "STDIN"
 MAX_TEXT = 1024
 MAX_TAGS = 20
 
@@ -111,15 +116,15 @@ def _escape(text: str) -> str:
 
 
 def _artifact(path: str) -> dict:
-    rel, root = relative(path)
+    """A relative URI and its base: %SRCROOT% for the repository's files, FILESYSTEM_ROOT for a file outside
+    it, STDIN for standard input; an ``audit`` address (``stack://…``) as it is."""
+    rel = repository_path(path)
     if has_scheme(rel):
         return {"uri": rel}
-    if root is None:
-        if rel.startswith("/"):
-            return {"uri": "file://" + quote(rel)}
-        if re.match(r"^[A-Za-z]:/", rel):  # Windows absolute path
-            return {"uri": "file:///" + quote(rel)}
-        return {"uri": quote(rel)}
+    if rel == "<stdin>":
+        return {"uri": "stdin", "uriBaseId": STDIN_ROOT}
+    if rel.startswith("/") or re.match(r"^[A-Za-z]:/", rel):   # outside the repository (POSIX or Windows)
+        return {"uri": quote(rel.lstrip("/")), "uriBaseId": OUTSIDE_ROOT}
     return {"uri": quote(rel), "uriBaseId": SRCROOT}
 
 
@@ -203,9 +208,7 @@ def as_dict(report: Report) -> dict:
         "columnKind": "unicodeCodePoints",
         "results": results,
     }
-    roots = {root for r in report.results for _, root in [relative(r.path)] if root}
-    if len(roots) == 1:
-        run["originalUriBaseIds"] = {SRCROOT: {"uri": file_uri(roots.pop())}}
+    run["originalUriBaseIds"] = _base_ids(report)
     errors = [e for r in report.results for e in r.errors]
     run["invocations"] = [{"executionSuccessful": not errors and not report.missing}]
     notes = [{"level": "error", "message": {"text": _clip(e)}} for e in errors]
@@ -213,6 +216,21 @@ def as_dict(report: Report) -> dict:
     if notes:
         run["invocations"][0]["toolExecutionNotifications"] = notes
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _base_ids(report: Report) -> dict:
+    bases = {SRCROOT: {"uri": file_uri(repository_root()),
+                       "description": {"text": "The repository root (git top level, else GITHUB_WORKSPACE, "
+                                               "else the config file's folder, else the working directory)."}}}
+    paths = [r.path for r in report.results] + [loc.path for f in report.findings
+                                                for loc in [f.location, *f.related]]
+    spelled = {repository_path(p) for p in paths if not has_scheme(p)}
+    if any(p.startswith("/") or re.match(r"^[A-Za-z]:/", p) for p in spelled):
+        bases[OUTSIDE_ROOT] = {"uri": "file:///",
+                               "description": {"text": "The file system root, for files outside the repository."}}
+    if "<stdin>" in spelled:
+        bases[STDIN_ROOT] = {"description": {"text": "Standard input: the template was read from a pipe."}}
+    return bases
 
 
 def render(report: Report) -> str:
