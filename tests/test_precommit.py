@@ -19,6 +19,7 @@ import pytest
 from cihelpers import BAD, CLEAN, ROOT, WORKFLOW, write
 
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
+MIXED = ROOT / "fixtures" / "repos" / "mixed"
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
 
@@ -78,13 +79,25 @@ def hook_repo(tmp_path_factory):
     return src, _git(src, "rev-parse", "HEAD").strip()
 
 
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory):
+    """One PRE_COMMIT_HOME for the module, so the hook environment is built once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
 def _pre_commit(cwd, home, *args):
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "GIT_CONFIG_GLOBAL": os.devnull}
     env.pop("VIRTUAL_ENV", None)
     return subprocess.run(PRE_COMMIT + list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=170)
 
 
-def test_hook_fails_on_the_defect_only(tmp_path, hook_repo):
+def _skip_when_the_environment_cannot_be_built(result):
+    output = result.stdout + result.stderr
+    if result.returncode == 3 and re.search(r"install|pip|virtualenv|environment", output, re.I):
+        pytest.skip("pre-commit could not build the hook environment (no pip access?):\n" + output[-2000:])
+
+
+def test_hook_fails_on_the_defect_only(tmp_path, hook_repo, pre_commit_home):
     pytest.importorskip("pre_commit")
     src, sha = hook_repo
     target = tmp_path / "project"
@@ -96,12 +109,11 @@ def test_hook_fails_on_the_defect_only(tmp_path, hook_repo):
           f"repos:\n  - repo: {src}\n    rev: {sha}\n    hooks:\n      - id: cfn-arch-lint\n")
     _git(target, "init", "-q", "-b", "main")
     _git(target, "add", "-A")
-    home = tmp_path / "pre-commit-home"
+    home = pre_commit_home
 
     first = _pre_commit(target, home, "run", "cfn-arch-lint", "--all-files", "--color", "never")
     output = first.stdout + first.stderr
-    if first.returncode == 3 and re.search(r"install|pip|virtualenv|environment", output, re.I):
-        pytest.skip("pre-commit could not build the hook environment (no pip access?):\n" + output[-2000:])
+    _skip_when_the_environment_cannot_be_built(first)
     assert first.returncode == 1, output
     assert "cfn-arch-lint" in output and "Failed" in output
     assert "templates/queue-worker.yaml:4:3: SQS001 [error]" in output
@@ -115,3 +127,47 @@ def test_hook_fails_on_the_defect_only(tmp_path, hook_repo):
     output = second.stdout + second.stderr
     assert second.returncode == 0, output
     assert "Passed" in output and "ci.yml" not in output
+
+
+def _hook_config(target, src, sha, args=()):
+    extra = f"        args: {list(args)!r}\n" if args else ""
+    write(target, ".pre-commit-config.yaml",
+          f"repos:\n  - repo: {src}\n    rev: {sha}\n    hooks:\n      - id: cfn-arch-lint\n{extra}")
+    _git(target, "add", "-A")
+
+
+def test_hook_on_a_mixed_repository_with_a_baseline(tmp_path, hook_repo, pre_commit_home):
+    """Kubernetes manifests, a Helm chart, empty and comment-only YAML and a tsconfig.json beside two
+    templates: the hook judges the templates only. A baseline written by the README's whole-repository
+    recipe then matches the hook's file-by-file runs; a new defect in another file still fails."""
+    pytest.importorskip("pre_commit")
+    src, sha = hook_repo
+    target = tmp_path / "mixed"
+    shutil.copytree(MIXED, target)
+    _git(target, "init", "-q", "-b", "main")
+    _hook_config(target, src, sha)
+
+    first = _pre_commit(target, pre_commit_home, "run", "cfn-arch-lint", "--all-files", "--color", "never")
+    _skip_when_the_environment_cannot_be_built(first)
+    output = first.stdout + first.stderr
+    assert first.returncode == 1, output
+    assert "infra/queue-worker.yaml:4:3: SQS001 [error]" in output
+    for other in ("k8s/", "charts/", "empty.yaml", "comments-only", "tsconfig", "CFN000"):
+        assert other not in output, other
+
+    written = subprocess.run([sys.executable, "-m", "linter", "check", ".", "--write-baseline",
+                              ".cfn-arch-lint-baseline.json"], cwd=target, capture_output=True, text=True)
+    assert written.returncode == 0, written.stdout + written.stderr
+    _hook_config(target, src, sha, ["--baseline", ".cfn-arch-lint-baseline.json"])
+    for run_args in (["--all-files"], ["--files", "infra/queue-worker.yaml", "k8s/deployment.yaml"]):
+        result = _pre_commit(target, pre_commit_home, "run", "cfn-arch-lint", "--color", "never", *run_args)
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output
+        assert "Passed" in output and "stale" not in output
+
+    write(target, "infra/second.yaml", BAD)
+    _git(target, "add", "-A")
+    result = _pre_commit(target, pre_commit_home, "run", "cfn-arch-lint", "--all-files", "--color", "never")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "infra/second.yaml:4:3: SQS001 [error]" in output and "queue-worker.yaml:4:3" not in output
