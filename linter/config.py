@@ -27,6 +27,7 @@ Precedence: a command-line flag beats the config value, except ``--ignore``, whi
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 
@@ -104,6 +105,16 @@ def find(start: str | None = None) -> str | None:
 
 
 def _has_tool_table(path: str) -> bool:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return True  # let load() report the unreadable file rather than silently skipping it
+    return _has_tool_table_cached(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _has_tool_table_cached(path: str, mtime_ns: int, size: int) -> bool:
+    # Keyed on the file's stat: repository_root() asks once per fingerprint when there is no git work tree.
     try:
         return TOOL_KEY in (_read_toml(path).get("tool") or {})
     except ConfigError:

@@ -198,6 +198,8 @@ def test_mixed_repository_exit_reflects_only_the_templates(tmp_path, monkeypatch
     assert [f["rule"]["code"] for f in data["findings"]] == ["SQS001"]
     assert result.exit_code == 1
     assert "5 not a template" in result.stderr
+    reasons = {f["path"].removeprefix("mixed/"): f.get("reason") for f in data["files"]}
+    assert reasons["config/empty.yaml"] == "the file is empty" and reasons["infra/bucket.yaml"] is None
 
     # Without the defective template the run passes.
     (tmp_path / "mixed" / "infra" / "queue-worker.yaml").unlink()

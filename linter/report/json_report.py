@@ -3,8 +3,9 @@
 ::
 
     {"schemaVersion": 1, "tool": {"name", "version"},
-     "files": [{"path", "status", "source"?}],   # source: where an audited template came from
-                                                  # (stackArn, region, account, stackName, parentStackArn...)
+     "files": [{"path", "status", "source"?, "reason"?}],   # source: where an audited template came from
+                                                  # (stackArn, region, account, stackName, parentStackArn...);
+                                                  # reason: why a skipped file is not a template
      "findings": [{"rule": {"code", "name"}, "severity", "message", "fingerprint", "logicalIds",
                    "location": {"path", "line", "column", "logicalId", "pointer"},
                    "related": [{"path", "line", "column", "logicalId", "pointer", "note"}],
@@ -67,7 +68,8 @@ def as_dict(report: Report) -> dict:
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "cfn-arch-lint", "version": __version__},
-        "files": [{"path": r.path, "status": r.status, **({"source": r.meta} if r.meta else {})}
+        "files": [{"path": r.path, "status": r.status, **({"source": r.meta} if r.meta else {}),
+                   **({"reason": r.reason} if getattr(r, "reason", "") else {})}
                   for r in report.results],
         "findings": [_finding(f) for f in findings],
         "notEvaluated": [{"rule": {"code": n.code, "name": n.name}, "reason": n.reason,
