@@ -37,7 +37,7 @@ SEVERITIES = ["info", "warning", "error"]
 FAIL_ON = SEVERITIES + ["never"]
 # Skipped by folder walks unless ``exclude`` replaces them (``.aws-sam/`` and other hidden folders, packages,
 # CDK output): generated copies of templates, not sources.
-DEFAULT_EXCLUDE = (".*", "node_modules", "__pycache__", "cdk.out")
+DEFAULT_EXCLUDE = (".*/", "node_modules/", "__pycache__/", "cdk.out/")
 
 _CODE_LIST = {"anyOf": [{"type": "string", "minLength": 1},
                         {"type": "array", "items": {"type": "string", "minLength": 1}}]}
@@ -80,12 +80,7 @@ class Config:
     parameters: dict[str, str] = field(default_factory=dict)
     fail_on: str | None = None
     exclude: list[str] | None = None           # None: DEFAULT_EXCLUDE
-    extend_exclude: list[str] = field(default_factory=list)
-
-    def walk_excludes(self) -> list[str]:
-        """The globs folder walks skip: ``exclude`` (else the defaults) plus ``extend-exclude``."""
-        base = list(DEFAULT_EXCLUDE) if self.exclude is None else list(self.exclude)
-        return base + list(self.extend_exclude)
+    extend_exclude: list[str] = field(default_factory=list)   # see linter.cli.walk_excludes
 
 
 def find(start: str | None = None) -> str | None:

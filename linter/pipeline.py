@@ -32,9 +32,6 @@ def severity_threshold(severity: str | None, config=None) -> Severity:
     return Severity.parse(severity or (config.severity if config is not None else None) or "info")
 
 
-FAIL_ON_CHOICES = ("error", "warning", "info", "never")
-
-
 def fail_threshold(fail_on: str | None, config=None, exit_zero: bool = False) -> Severity | None:
     """The least severity of a reported finding that fails the run: ``--fail-on``, else the config's
     ``fail-on``, else info (every reported finding fails). None for ``never`` or ``--exit-zero``."""

@@ -278,11 +278,14 @@ def test_walk_respects_gitignore_info_exclude_and_skips_generated_folders(tmp_pa
 
 def test_walk_without_git_still_skips_the_default_folders(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("app.yaml", "cdk.out/x.yaml", "node_modules/x.yaml", ".aws-sam/x.yaml", "build/app.yaml"):
+    for name in ("app.yaml", "cdk.out/x.yaml", "node_modules/x.yaml", ".aws-sam/x.yaml", "build/app.yaml",
+                 ".hidden.yaml"):
         write(tmp_path, name, BAD)
     write(tmp_path, ".gitignore", "build/\n")   # not a git repository: git would not apply it either
     result = run(["check", "--isolated", "-f", "json"])
-    assert sorted(f["path"] for f in json.loads(result.stdout)["files"]) == ["app.yaml", "build/app.yaml"]
+    # Hidden folders are skipped, hidden files are not.
+    assert sorted(f["path"] for f in json.loads(result.stdout)["files"]) == [".hidden.yaml", "app.yaml",
+                                                                             "build/app.yaml"]
 
 
 def test_exclude_and_extend_exclude_from_config_and_command_line(tmp_path, monkeypatch):
