@@ -60,7 +60,7 @@ _OPTIONS = [
     click.option("--ignore", multiple=True, metavar="RULES",
                  help="Skip these rules (same forms as --select). Adds to the config file's ignore."),
     click.option("--severity", type=click.Choice(["info", "warning", "error"]), default=None,
-                 help="Report only findings at or above this severity; the exit code follows what is reported. "
+                 help="Report only findings at or above this severity; --fail-on decides which reported ones fail. "
                       "[default: the config file's severity, else info]"),
     click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
                  help="Exit 1 only for a reported finding at or above this severity (never: exit 0). --severity "
