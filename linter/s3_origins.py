@@ -18,7 +18,8 @@ from .graph import Graph, Resource
 from .policy import RESTRICTING_CONDITION_KEYS, Statement, _match_action, _match_resource, resource_policies, \
     statements
 from .tri import Verdict, across_cases, all_of, any_of
-from .values import TOKEN, Case, ResourceRef, Unknown, display, is_symbolic
+from .cfn import DEFAULTS
+from .values import TOKEN, Case, ResourceRef, Unknown, Value, display, is_symbolic
 
 BUCKET = "AWS::S3::Bucket"
 DISTRIBUTION = "AWS::CloudFront::Distribution"
@@ -187,11 +188,15 @@ def bucket_grant(graph: Graph, bucket: Resource, *, principal: Callable[[str, ob
             if case.value is None:
                 pairs.append((case, Verdict.false(f"policy {policy.logical_id} does not apply")))
                 continue
-            pairs.append((case, any_of((_statement_grants(st, bucket, principal, condition, action)
-                                        for st in statements(case.value)),
-                                       f"no statement of {policy.logical_id} grants it")))
+            judged = [_statement_grants(st, bucket, principal, condition, action) for st in statements(case.value)]
+            # A refusal names the statements that came close; Deny statements say nothing useful.
+            near = [v.reason for v in judged if v.no and " is a Deny" not in v.reason]
+            pairs.append((case, any_of(judged, f"policy {policy.logical_id}: " + ("; ".join(near) if near else
+                                                                                 f"no statement grants {action}"))))
         verdicts.append(across_cases(pairs))
-    return any_of(verdicts, f"no bucket policy of {bucket.describe()} grants {action}")
+    if not verdicts:
+        return Verdict.false(f"no bucket policy of {bucket.describe()} grants {action}")
+    return any_of(verdicts)
 
 
 def _statement_grants(st, bucket, principal, condition, action) -> Verdict:
@@ -238,3 +243,33 @@ def names_resource(value, resource: Resource) -> Verdict:
             return (Verdict.true if same else Verdict.false)(f"{display(value)} {'names' if same else 'is not'} "
                                                              f"{resource.logical_id}")
     return Verdict.unknown(f"whether {display(value)} is {resource.logical_id} is known only at deploy time")
+
+
+# ---------------------------------------------------------------- bucket settings
+
+PUBLIC_ACCESS_BLOCK = "PublicAccessBlockConfiguration"
+
+
+def block_public_access(bucket: Resource, setting: str) -> Value:
+    """One Block Public Access setting of a bucket (``BlockPublicPolicy`` …) per scenario, with its origin.
+
+    No ``PublicAccessBlockConfiguration``: on (the S3 default for new buckets, from ``linter.cfn.DEFAULTS``);
+    a configuration that leaves the setting out: off; else the written value (a parameter stays cited).
+    Example: ``for flag, in ctx.cases(bucket, block_public_access(bucket, "BlockPublicPolicy"), convert=as_bool)``.
+    """
+    default_origin = DEFAULTS.get((BUCKET, PUBLIC_ACCESS_BLOCK), (None, None))[1]
+    cases = []
+    for config in bucket.get(PUBLIC_ACCESS_BLOCK):
+        if config.known and config.origin == default_origin and isinstance(config.value, dict):
+            cases.append(Case(config.value.get(setting), config.origin, config.assumptions))
+            continue
+        if not config.known or not isinstance(config.value, dict):
+            cases.append(config)
+            continue
+        for case in bucket.get(f"{PUBLIC_ACCESS_BLOCK}.{setting}", default=False):
+            merged = case.with_assumptions(config.assumptions)
+            if merged is None:
+                continue
+            cases.append(Case(False, f"left out of {PUBLIC_ACCESS_BLOCK}, so off", merged.assumptions)
+                         if case.value is None else merged)
+    return Value(cases)

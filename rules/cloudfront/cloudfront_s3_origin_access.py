@@ -1,0 +1,166 @@
+"""CFR002 cloudfront-s3-origin-access."""
+from linter.cloudfront import CONFIG, DISTRIBUTION
+from linter.model import Value, Verdict, any_of, display, rule
+from linter.s3_origins import S3_REST, bucket_grant, condition_values, names_resource, origin_endpoint
+from linter.values import TOKEN
+
+OAI_TYPE = "AWS::CloudFront::CloudFrontOriginAccessIdentity"
+CLOUDFRONT = "cloudfront.amazonaws.com"
+
+
+@rule("CFR002", "cloudfront-s3-origin-access", severity="warning", tags=("security", "correctness", "cloudfront", "s3"),
+      catalogue="R63")
+def s3_origin_access(graph, ctx):
+    """CloudFront should reach an S3 bucket through an origin access control that the bucket policy admits.
+
+    **What it checks.** Every origin of an `AWS::CloudFront::Distribution` whose `DomainName` is a
+    bucket's REST endpoint (`!GetAtt Bucket.RegionalDomainName`, `!GetAtt Bucket.DomainName`,
+    `${Bucket}.s3.amazonaws.com`, `<name>.s3.<region>.amazonaws.com`), each scenario on its own:
+
+    - **warning** (`no-origin-access`): neither `OriginAccessControlId` nor a non-empty
+      `S3OriginConfig.OriginAccessIdentity`: CloudFront sends anonymous requests, so the bucket works
+      only if it is public.
+    - **error** (`policy-missing`): with an origin access control (OAC), no bucket policy statement of a
+      bucket in the template allows `s3:GetObject` to the service principal `cloudfront.amazonaws.com`
+      (when it tests `AWS:SourceArn`, it must name this distribution); with an origin access identity
+      (OAI), no statement allows it to that identity (its `arn:aws:iam::cloudfront:user/…` ARN or its
+      `S3CanonicalUserId`). A `Principal *` grant counts. Only `Allow` statements are read: denies
+      with a condition (TLS-only, source IPs) concern other requests.
+    - **info** (`oai-legacy`): an origin access identity: AWS recommends origin access control, which
+      also signs requests to SSE-KMS objects and works in every Region.
+
+    Buckets outside the template, policies or principals that come from parameters without a value,
+    `AWS:SourceArn` values written as literal ARNs and conditions on other keys are *not evaluated*.
+    S3 website endpoints are CFR003's concern: they support neither OAC nor OAI.
+
+    **Why it matters.** Without an origin access control the bucket has to be public and anyone can
+    bypass CloudFront (its WAF, signed URLs, logging). With one but no matching bucket policy, S3 refuses
+    CloudFront's signed requests and every viewer gets 403 Access Denied.
+
+    **Example (fails).**
+
+        Origins:
+          - Id: assets
+            DomainName: !GetAtt AssetsBucket.RegionalDomainName
+            OriginAccessControlId: !GetAtt AssetsOac.Id
+            S3OriginConfig: {OriginAccessIdentity: ""}
+        # and no AWS::S3::BucketPolicy for AssetsBucket
+
+    **Fix.** Let the distribution read the bucket:
+
+        AssetsBucketPolicy:
+          Type: AWS::S3::BucketPolicy
+          Properties:
+            Bucket: !Ref AssetsBucket
+            PolicyDocument:
+              Statement:
+                - Effect: Allow
+                  Principal: {Service: cloudfront.amazonaws.com}
+                  Action: s3:GetObject
+                  Resource: !Sub "${AssetsBucket.Arn}/*"
+                  Condition:
+                    StringEquals:
+                      AWS:SourceArn: !Sub "arn:aws:cloudfront::${AWS::AccountId}:distribution/${Distribution}"
+
+    See https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html.
+    """
+    for distribution in graph.of_type(DISTRIBUTION):
+        for origin in distribution.entries(f"{CONFIG}.Origins"):
+            for endpoint in origin_endpoint(graph, origin):
+                if endpoint.kind == S3_REST:
+                    yield from _judge(graph, ctx, distribution, origin, endpoint)
+
+
+def _text(case) -> str | None:
+    value = case.value
+    if value is None or value == "":
+        return None
+    return value
+
+
+def _judge(graph, ctx, distribution, origin, endpoint):
+    bucket = endpoint.bucket
+    shown = f"bucket {bucket.describe()}" if bucket is not None else f"S3 endpoint {endpoint.case.show()}"
+    where = f"origin {origin.index} of distribution {distribution.describe()}"
+    related = [bucket] if bucket is not None else []
+    oac = origin.get("OriginAccessControlId", default=False)
+    oai = origin.get("S3OriginConfig.OriginAccessIdentity", default=False)
+    for _, control, identity in ctx.cases(distribution, Value([endpoint.case]), oac, oai):
+        if _text(control) is None and _text(identity) is None:
+            yield ctx.finding(distribution, f"{where} reads {shown} without an origin access control or identity: "
+                                            "CloudFront's requests are anonymous, so the bucket must be public and "
+                                            "can be read around CloudFront; add an OriginAccessControl",
+                              check="no-origin-access", at=origin.at, related=related,
+                              cases=(endpoint.case, control, identity, origin))
+            continue
+        if _text(control) is None:
+            yield ctx.finding(distribution, f"{where} uses origin access identity {identity.show()}, the legacy "
+                                            "mechanism: origin access control also serves SSE-KMS objects and all "
+                                            "Regions", severity="info", check="oai-legacy",
+                              at=f"{origin.at}.S3OriginConfig.OriginAccessIdentity", related=related,
+                              cases=(endpoint.case, identity, origin))
+        if bucket is None:
+            ctx.not_evaluated(distribution, f"{where}: {shown} is not in this template, so its bucket policy "
+                                            "cannot be read")
+            continue
+        if _text(control) is not None:
+            verdict = bucket_grant(graph, bucket, principal=_cloudfront_service,
+                                   condition=lambda st: _source_is(st, distribution))
+            access = f"origin access control {control.show()}"
+        else:
+            verdict = bucket_grant(graph, bucket, principal=lambda kind, value: _identity_principal(graph, kind, value, identity),
+                                   condition=lambda st: Verdict.unknown(f"{st.label} has a Condition, judged at request time"))
+            access = f"origin access identity {identity.show()}"
+        if verdict.unknown:
+            ctx.not_evaluated(distribution, f"{where}: {verdict.reason}")
+        elif verdict.no:
+            yield ctx.finding(distribution, f"{where} reads {shown} through {access}, but no bucket policy lets "
+                                            f"it read objects ({verdict.reason}): S3 refuses CloudFront's requests and viewers get 403 Access Denied; allow "
+                                            "s3:GetObject to it in the bucket policy", severity="error",
+                              check="policy-missing", at=origin.at, related=related,
+                              cases=(endpoint.case, control, identity, origin))
+
+
+def _cloudfront_service(kind, value) -> Verdict:
+    if kind == "*" or (kind == "AWS" and value == "*"):
+        return Verdict.true("the policy allows everyone")
+    if kind != "Service":
+        return Verdict.false(f"{kind} principal {display(value)} is not {CLOUDFRONT}")
+    if isinstance(value, str) and value.lower() == CLOUDFRONT:
+        return Verdict.true(f"service principal {CLOUDFRONT}")
+    if isinstance(value, str) and "\u27e6" not in value:
+        return Verdict.false(f"service principal {value} is not {CLOUDFRONT}")
+    return Verdict.unknown(f"service principal {display(value)} is known only at deploy time")
+
+
+def _source_is(st, distribution) -> Verdict:
+    """A grant to the CloudFront service limited by ``AWS:SourceArn`` must name this distribution."""
+    sources = condition_values(st, "aws:SourceArn")
+    if sources is None:
+        return Verdict.unknown(f"the Condition of {st.label} is not known")
+    other = [k for tests in st.condition.values() for k in tests
+             if isinstance(k, str) and k.lower() not in ("aws:sourcearn", "aws:sourceaccount")]
+    if other:
+        return Verdict.unknown(f"{st.label} also tests {other[0]}, judged at request time")
+    if not sources:
+        return Verdict.true(f"{st.label} is not limited to a distribution")
+    return any_of((names_resource(v, distribution) for v in sources),
+                  f"the AWS:SourceArn of {st.label} names another distribution")
+
+
+def _identity_principal(graph, kind, value, identity) -> Verdict:
+    if kind == "*" or (kind == "AWS" and value == "*"):
+        return Verdict.true("the policy allows everyone")
+    if kind not in ("AWS", "CanonicalUser"):
+        return Verdict.false(f"{kind} principal {display(value)} is not an origin access identity")
+    written = identity.value if isinstance(identity.value, str) else ""
+    named = [graph.resources[m.group(1).split(".", 1)[0]] for m in TOKEN.finditer(written)
+             if m.group(1).split(".", 1)[0] in graph.resources]
+    named = [r for r in named if r.type == OAI_TYPE]
+    if named:
+        return names_resource(value, named[0])
+    literal_id = written.rsplit("/", 1)[-1]
+    if literal_id and isinstance(value, str) and value.endswith(f" {literal_id}"):
+        return Verdict.true(f"principal {value} is identity {literal_id}")
+    return Verdict.unknown(f"whether principal {display(value)} is {display(identity.value)} is known only at "
+                           "deploy time")
