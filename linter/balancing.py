@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .graph import Graph, Resource
 from .network import Member, ingress_allows, security_groups_of
-from .tri import Verdict, all_of
+from .tri import Verdict, all_of, any_of
 from .values import Case, Value
 
 LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
@@ -137,15 +137,56 @@ def instance_security_groups(graph: Graph, target: Resource) -> list[Member]:
     return security_groups_of(graph, value)
 
 
-def ingress_allows_span(graph: Graph, group: Resource, *, low: int, high: int, source_group: Resource,
-                        probes: int = 5) -> Verdict:
-    """Whether ``group`` admits TCP on every port from ``low`` to ``high`` from ``source_group``.
+def ingress_allows_span(graph: Graph, groups: list[Resource], *, low: int, high: int,
+                        source_groups: list[Resource], probes: int = 5) -> Verdict:
+    """Whether ``groups`` together admit TCP on every port from ``low`` to ``high`` from a member of
+    ``source_groups``: every port must be admitted by some rule of some group.
 
     Checked at both ends and evenly spaced ports between (``probes`` in all): rule sets that open both
     ends of a range but not its middle do not occur in practice. Example:
-    ``ingress_allows_span(graph, instance_sg, low=49153, high=60999, source_group=alb_sg)``.
+    ``ingress_allows_span(graph, [instance_sg], low=49153, high=60999, source_groups=[alb_sg])``.
     """
     step = max(1, (high - low) // max(1, probes - 1))
     ports = sorted({low, high, *range(low, high, step)})
-    return all_of((ingress_allows(graph, group, port=port, source_group=source_group) for port in ports),
-                  f"security group {group.logical_id} admits TCP {low}-{high} from {source_group.logical_id}")
+    names = ", ".join(g.logical_id for g in groups)
+    sources = ", ".join(g.logical_id for g in source_groups)
+    verdicts = []
+    for port in ports:
+        verdicts.append(any_of((ingress_allows(graph, g, port=port, source_group=s) for g in groups for s in source_groups),
+                               f"no rule of {names} admits TCP {port} from {sources}"))
+    return all_of(verdicts, f"{names} admit TCP {low}-{high} from {sources}")
+
+
+CLUSTER = "AWS::ECS::Cluster"
+CAPACITY_PROVIDER = "AWS::ECS::CapacityProvider"
+PROVIDER_ASSOCIATIONS = "AWS::ECS::ClusterCapacityProviderAssociations"
+
+
+def cluster_instances(graph: Graph, cluster: Resource) -> list[Resource]:
+    """The template resources that start an ECS cluster's container instances: the Auto Scaling groups of
+    its capacity providers (``CapacityProviders`` of the cluster or of an
+    ``AWS::ECS::ClusterCapacityProviderAssociations``), and Auto Scaling groups, launch templates, launch
+    configurations and instances whose properties (user data ``ECS_CLUSTER=${Cluster}``) name the cluster.
+    """
+    from .shapes import referrers
+
+    providers = []
+    for holder in [cluster] + [a for a in graph.of_type(PROVIDER_ASSOCIATIONS)
+                               if _names(graph, a.get("Cluster", default=False), cluster)]:
+        for case in holder.get("CapacityProviders", default=False):
+            for item in case.value if case.known and isinstance(case.value, list) else []:
+                found, _ = graph.follow(Case(item, case.origin, case.assumptions), (CAPACITY_PROVIDER,))
+                if found is not None and found.type == CAPACITY_PROVIDER and found not in providers:
+                    providers.append(found)
+    out = []
+    for provider in providers:
+        group, _ = _follow_one(graph, provider.get("AutoScalingGroupProvider.AutoScalingGroupArn", default=False),
+                               AUTO_SCALING_GROUP)
+        if group is not None and group not in out:
+            out.append(group)
+    for logical_id in referrers(graph, cluster):
+        found = graph.resources.get(logical_id)
+        if found is not None and found.type in (AUTO_SCALING_GROUP, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE) \
+                and found not in out:
+            out.append(found)
+    return out

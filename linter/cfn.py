@@ -178,6 +178,8 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
          "all four Block Public Access settings on, the S3 default for new buckets"),
     ("AWS::S3::Bucket", "OwnershipControls"):
         ({"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, "BucketOwnerEnforced, the S3 default for new buckets"),
+    # ECS001 ecs-lb-security-group-ports (rules-b)
+    ("AWS::ECS::TaskDefinition", "NetworkMode"): ("bridge", "the ECS default for EC2 tasks"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
