@@ -38,7 +38,9 @@ def public_website_vs_block_public_access(graph, ctx):
       `AuthenticatedRead` while ACLs are enabled but `BlockPublicAcls` is on.
     - **warning** (`website-403`): a `WebsiteConfiguration` (other than a redirect of all requests) on a
       bucket that no public policy lets anyone read (`s3:GetObject`), or whose `RestrictPublicBuckets`
-      is on, and that no CloudFront distribution of the template uses as an origin.
+      is on, and that no CloudFront distribution of the template uses as an origin. A bucket that keeps
+      object ACLs working (`ObjectOwnership` other than `BucketOwnerEnforced`, `IgnorePublicAcls` off)
+      may serve objects uploaded with a public ACL: *not evaluated*.
 
     A policy, setting or ACL that comes from a parameter without a value is *not evaluated*. The
     account-level Block Public Access settings are not in the template: an account that blocks public
@@ -143,14 +145,20 @@ def _website(ctx, bucket, policies):
     website = bucket.get("WebsiteConfiguration", default=False)
     documents = [d for _, d in policies]
     acl = bucket.get("AccessControl", default=False)
-    convert = (None, as_text, as_bool, as_bool) + (None,) * len(documents)
-    for site, control, block, restrict, *docs in ctx.cases(
-            bucket, website, acl, block_public_access(bucket, "BlockPublicPolicy"),
-            block_public_access(bucket, "RestrictPublicBuckets"), *documents, convert=convert):
+    convert = (None, as_text, _ownership, as_bool, as_bool, as_bool) + (None,) * len(documents)
+    for site, control, owner, ignore_acls, block, restrict, *docs in ctx.cases(
+            bucket, website, acl, bucket.get("OwnershipControls"), block_public_access(bucket, "IgnorePublicAcls"),
+            block_public_access(bucket, "BlockPublicPolicy"), block_public_access(bucket, "RestrictPublicBuckets"),
+            *documents, convert=convert):
         if not isinstance(site.value, dict) or "RedirectAllRequestsTo" in site.value:
             continue
         if control.value in PUBLIC_ACLS:
             continue   # a public ACL: readable, or rejected (acl-disabled, public-acl-blocked)
+        if owner.value != "BucketOwnerEnforced" and not ignore_acls.value:
+            ctx.not_evaluated(bucket, f"bucket {bucket.describe()} keeps ACLs enabled ({owner.show()}, "
+                                      f"{ignore_acls.cite('IgnorePublicAcls')}): its objects may be public through "
+                                      "their own ACLs, which the template does not show")
+            continue
         grants = [g for d in docs if d.value is not None for g in public_grants(d.value, "s3:GetObject")]
         if any(verdict.yes for _, verdict in grants):
             if block.value:
