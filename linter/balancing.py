@@ -72,6 +72,24 @@ def balancers_of(graph: Graph, target_group: Resource) -> list[tuple[Resource, R
     return out
 
 
+def registered_targets(graph: Graph, target_group: Resource) -> list[tuple[Resource, str | None]]:
+    """EC2 targets of a target group in the template: Auto Scaling groups that list it in
+    ``TargetGroupARNs`` (with that path) and instances named in its ``Targets`` (path None)."""
+    out: list[tuple[Resource, str | None]] = []
+    for group in graph.of_type(AUTO_SCALING_GROUP):
+        for case in group.get("TargetGroupARNs", default=False):
+            items = case.value if case.known and isinstance(case.value, list) else []
+            if any(graph.follow(Case(item, case.origin, case.assumptions))[0] is target_group for item in items):
+                out.append((group, "TargetGroupARNs"))
+                break
+    for entry in target_group.entries("Targets"):
+        for case in entry.get("Id", default=False):
+            found, _ = graph.follow(case) if case.known and case.value is not None else (None, "")
+            if found is not None and found.type == INSTANCE and all(found is not t for t, _ in out):
+                out.append((found, None))
+    return out
+
+
 def _follow_one(graph, value, rtype):
     for case in value:
         if not case.known:

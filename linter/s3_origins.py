@@ -273,3 +273,92 @@ def block_public_access(bucket: Resource, setting: str) -> Value:
             cases.append(Case(False, f"left out of {PUBLIC_ACCESS_BLOCK}, so off", merged.assumptions)
                          if case.value is None else merged)
     return Value(cases)
+
+
+def object_ownership(case: Case) -> str | None:
+    """``ObjectOwnership`` of a resolved ``OwnershipControls`` case (its first rule), for ``ctx.cases``
+    ``convert=``; None when it is not written plainly."""
+    config = case.value
+    rules = config.get("Rules") if isinstance(config, dict) else None
+    first = rules[0] if isinstance(rules, list) and rules and isinstance(rules[0], dict) else None
+    value = first.get("ObjectOwnership") if first is not None else None
+    return value if isinstance(value, str) and not is_symbolic(value) else None
+
+
+def website_kind(case: Case) -> str | None:
+    """``"redirect"`` for a ``WebsiteConfiguration`` that redirects every request, ``"site"`` for one
+    that serves the bucket's objects, None when it is not a resolved mapping (``convert=`` for ctx.cases)."""
+    if not isinstance(case.value, dict):
+        return None
+    return "redirect" if "RedirectAllRequestsTo" in case.value else "site"
+
+
+# ---------------------------------------------------------------- CloudFront principals in bucket policies
+
+CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com"
+ORIGIN_ACCESS_IDENTITY = "AWS::CloudFront::CloudFrontOriginAccessIdentity"
+
+
+def _everyone(kind, value) -> bool:
+    return kind == "*" or (kind == "AWS" and value == "*")
+
+
+def cloudfront_service_principal(kind, value) -> Verdict:
+    """Does a Principal entry name the CloudFront service (as origin access control signs), or everyone?
+    For :func:`bucket_grant`'s ``principal=``."""
+    if _everyone(kind, value):
+        return Verdict.true("the policy allows everyone")
+    if kind != "Service":
+        return Verdict.false(f"{kind} principal {display(value)} is not {CLOUDFRONT_SERVICE}")
+    if isinstance(value, str) and not is_symbolic(value):
+        same = value.lower() == CLOUDFRONT_SERVICE
+        return (Verdict.true if same else Verdict.false)(f"service principal {value}"
+                                                         f"{'' if same else ' is not ' + CLOUDFRONT_SERVICE}")
+    return Verdict.unknown(f"service principal {display(value)} is known only at deploy time")
+
+
+def source_arn_is(distribution: Resource) -> Callable[[Statement], Verdict]:
+    """A ``condition=`` test for :func:`bucket_grant`: a statement limited by ``AWS:SourceArn`` must name
+    ``distribution``; ``AWS:SourceAccount`` is allowed beside it; other keys are judged at request time."""
+    def test(st: Statement) -> Verdict:
+        sources = condition_values(st, "aws:SourceArn")
+        if sources is None:
+            return Verdict.unknown(f"the Condition of {st.label} is not known")
+        other = [k for tests in st.condition.values() for k in tests
+                 if isinstance(k, str) and k.lower() not in ("aws:sourcearn", "aws:sourceaccount")]
+        if other:
+            return Verdict.unknown(f"{st.label} also tests {other[0]}, judged at request time")
+        if not sources:
+            return Verdict.true(f"{st.label} is not limited to a distribution")
+        return any_of((names_resource(v, distribution) for v in sources),
+                      f"the AWS:SourceArn of {st.label} names another distribution")
+    return test
+
+
+def any_condition_unknown(st: Statement) -> Verdict:
+    """A ``condition=`` test for :func:`bucket_grant` that leaves every Condition to request time."""
+    return Verdict.unknown(f"{st.label} has a Condition, judged at request time")
+
+
+def identity_principal(graph: Graph, identity: Case) -> Callable[[str, object], Verdict]:
+    """A ``principal=`` test for :func:`bucket_grant`: the origin access identity an origin's
+    ``S3OriginConfig.OriginAccessIdentity`` case names (``origin-access-identity/cloudfront/${Oai}`` or
+    a literal id), given as its IAM user ARN or its ``S3CanonicalUserId``; everyone counts too."""
+    written = identity.value if isinstance(identity.value, str) else ""
+    named = [graph.resources[m.group(1).split(".", 1)[0]] for m in TOKEN.finditer(written)
+             if m.group(1).split(".", 1)[0] in graph.resources]
+    named = [r for r in named if r.type == ORIGIN_ACCESS_IDENTITY]
+    literal_id = written.rsplit("/", 1)[-1] if not is_symbolic(written) else ""
+
+    def test(kind, value) -> Verdict:
+        if _everyone(kind, value):
+            return Verdict.true("the policy allows everyone")
+        if kind not in ("AWS", "CanonicalUser"):
+            return Verdict.false(f"{kind} principal {display(value)} is not an origin access identity")
+        if named:
+            return names_resource(value, named[0])
+        if literal_id and isinstance(value, str) and value.endswith(f" {literal_id}"):
+            return Verdict.true(f"principal {value} is identity {literal_id}")
+        return Verdict.unknown(f"whether principal {display(value)} is {display(identity.value)} is known only at "
+                               "deploy time")
+    return test

@@ -1,11 +1,8 @@
 """CFR002 cloudfront-s3-origin-access."""
 from linter.cloudfront import CONFIG, DISTRIBUTION
-from linter.model import Value, Verdict, any_of, display, rule
-from linter.s3_origins import S3_REST, bucket_grant, condition_values, names_resource, origin_endpoint
-from linter.values import TOKEN
-
-OAI_TYPE = "AWS::CloudFront::CloudFrontOriginAccessIdentity"
-CLOUDFRONT = "cloudfront.amazonaws.com"
+from linter.model import Value, rule
+from linter.s3_origins import (S3_REST, any_condition_unknown, bucket_grant, cloudfront_service_principal,
+                               identity_principal, origin_endpoint, source_arn_is)
 
 
 @rule("CFR002", "cloudfront-s3-origin-access", severity="warning", tags=("security", "correctness", "cloudfront", "s3"),
@@ -72,10 +69,8 @@ def s3_origin_access(graph, ctx):
 
 
 def _text(case) -> str | None:
-    value = case.value
-    if value is None or value == "":
-        return None
-    return value
+    """The written access control or identity, None when absent or empty ("" turns OAI off)."""
+    return case.value if case.value not in (None, "") else None
 
 
 def _judge(graph, ctx, distribution, origin, endpoint):
@@ -104,12 +99,12 @@ def _judge(graph, ctx, distribution, origin, endpoint):
                                             "cannot be read")
             continue
         if _text(control) is not None:
-            verdict = bucket_grant(graph, bucket, principal=_cloudfront_service,
-                                   condition=lambda st: _source_is(st, distribution))
+            verdict = bucket_grant(graph, bucket, principal=cloudfront_service_principal,
+                                   condition=source_arn_is(distribution))
             access = f"origin access control {control.show()}"
         else:
-            verdict = bucket_grant(graph, bucket, principal=lambda kind, value: _identity_principal(graph, kind, value, identity),
-                                   condition=lambda st: Verdict.unknown(f"{st.label} has a Condition, judged at request time"))
+            verdict = bucket_grant(graph, bucket, principal=identity_principal(graph, identity),
+                                   condition=any_condition_unknown)
             access = f"origin access identity {identity.show()}"
         if verdict.unknown:
             ctx.not_evaluated(distribution, f"{where}: {verdict.reason}")
@@ -119,48 +114,3 @@ def _judge(graph, ctx, distribution, origin, endpoint):
                                             "s3:GetObject to it in the bucket policy", severity="error",
                               check="policy-missing", at=origin.at, related=related,
                               cases=(endpoint.case, control, identity, origin))
-
-
-def _cloudfront_service(kind, value) -> Verdict:
-    if kind == "*" or (kind == "AWS" and value == "*"):
-        return Verdict.true("the policy allows everyone")
-    if kind != "Service":
-        return Verdict.false(f"{kind} principal {display(value)} is not {CLOUDFRONT}")
-    if isinstance(value, str) and value.lower() == CLOUDFRONT:
-        return Verdict.true(f"service principal {CLOUDFRONT}")
-    if isinstance(value, str) and "\u27e6" not in value:
-        return Verdict.false(f"service principal {value} is not {CLOUDFRONT}")
-    return Verdict.unknown(f"service principal {display(value)} is known only at deploy time")
-
-
-def _source_is(st, distribution) -> Verdict:
-    """A grant to the CloudFront service limited by ``AWS:SourceArn`` must name this distribution."""
-    sources = condition_values(st, "aws:SourceArn")
-    if sources is None:
-        return Verdict.unknown(f"the Condition of {st.label} is not known")
-    other = [k for tests in st.condition.values() for k in tests
-             if isinstance(k, str) and k.lower() not in ("aws:sourcearn", "aws:sourceaccount")]
-    if other:
-        return Verdict.unknown(f"{st.label} also tests {other[0]}, judged at request time")
-    if not sources:
-        return Verdict.true(f"{st.label} is not limited to a distribution")
-    return any_of((names_resource(v, distribution) for v in sources),
-                  f"the AWS:SourceArn of {st.label} names another distribution")
-
-
-def _identity_principal(graph, kind, value, identity) -> Verdict:
-    if kind == "*" or (kind == "AWS" and value == "*"):
-        return Verdict.true("the policy allows everyone")
-    if kind not in ("AWS", "CanonicalUser"):
-        return Verdict.false(f"{kind} principal {display(value)} is not an origin access identity")
-    written = identity.value if isinstance(identity.value, str) else ""
-    named = [graph.resources[m.group(1).split(".", 1)[0]] for m in TOKEN.finditer(written)
-             if m.group(1).split(".", 1)[0] in graph.resources]
-    named = [r for r in named if r.type == OAI_TYPE]
-    if named:
-        return names_resource(value, named[0])
-    literal_id = written.rsplit("/", 1)[-1]
-    if literal_id and isinstance(value, str) and value.endswith(f" {literal_id}"):
-        return Verdict.true(f"principal {value} is identity {literal_id}")
-    return Verdict.unknown(f"whether principal {display(value)} is {display(identity.value)} is known only at "
-                           "deploy time")

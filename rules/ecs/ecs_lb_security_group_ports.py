@@ -1,8 +1,8 @@
 """ECS001 ecs-lb-security-group-ports."""
-from linter.balancing import (TARGET_GROUP, balancers_of, cluster_instances, ingress_allows_span,
+from linter.balancing import (CLUSTER, TARGET_GROUP, balancers_of, cluster_instances, ingress_allows_span,
                               instance_security_groups)
 from linter.ecs import task_definition_of
-from linter.model import any_of, as_number, as_text, ingress_allows, rule, security_groups_of
+from linter.model import any_of, as_number, as_text, follow_one, ingress_allows, rule, security_groups_of
 
 SERVICE = "AWS::ECS::Service"
 
@@ -172,12 +172,9 @@ def _instances(ctx, graph, service, entry, task, mode, container_name, port, alb
         if host is None:
             return
         how = f"{shown}; {how}"
-    cluster, why = None, f"service {service.describe()} sets no Cluster (the default cluster)"
-    for case in service.get("Cluster", default=False):
-        if case.known and case.value is not None:
-            cluster, why = graph.follow(case)
+    cluster, why = follow_one(graph, service, "Cluster", CLUSTER)
     if cluster is None:
-        ctx.not_evaluated(service, why or "its cluster is not in this template")
+        ctx.not_evaluated(service, f"{why} (the default cluster when absent)" if "sets no" in why else why)
         return
     holders = cluster_instances(graph, cluster)
     if not holders:

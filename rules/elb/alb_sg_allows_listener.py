@@ -1,7 +1,7 @@
 """ELB002 alb-sg-allows-listener."""
-from linter.balancing import (AUTO_SCALING_GROUP, INSTANCE, LOAD_BALANCER, TARGET_GROUP, instance_security_groups,
-                              listener_target_groups, listeners_of)
-from linter.model import Case, any_of, as_list, as_number, as_text, ingress_allows, rule, security_groups_of
+from linter.balancing import (LOAD_BALANCER, instance_security_groups, listener_target_groups, listeners_of,
+                              registered_targets)
+from linter.model import any_of, as_list, as_number, as_text, ingress_allows, rule, security_groups_of
 
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -97,23 +97,6 @@ def _listeners(ctx, graph, balancer, listeners, groups, decided_by):
                                   cases=(port, *decided_by))
 
 
-def _registered(graph, target_group):
-    """Auto Scaling groups listing the target group, and instances listed in its Targets."""
-    out = []
-    for group in graph.of_type(AUTO_SCALING_GROUP):
-        for case in group.get("TargetGroupARNs", default=False):
-            items = case.value if case.known and isinstance(case.value, list) else []
-            if any(graph.follow(Case(item, case.origin, case.assumptions))[0] is target_group for item in items):
-                out.append((group, "TargetGroupARNs"))
-                break
-    for entry in target_group.entries("Targets"):
-        for case in entry.get("Id", default=False):
-            found, _ = graph.follow(case) if case.known and case.value is not None else (None, "")
-            if found is not None and found.type == INSTANCE and all(found is not t for t, _ in out):
-                out.append((found, None))
-    return out
-
-
 def _targets(ctx, graph, balancer, listeners, alb_groups, decided_by):
     seen = set()
     for listener in listeners:
@@ -121,7 +104,7 @@ def _targets(ctx, graph, balancer, listeners, alb_groups, decided_by):
             if target_group.logical_id in seen:
                 continue
             seen.add(target_group.logical_id)
-            for target, at in _registered(graph, target_group):
+            for target, at in registered_targets(graph, target_group):
                 yield from _target(ctx, graph, balancer, target_group, target, at, alb_groups, decided_by)
 
 

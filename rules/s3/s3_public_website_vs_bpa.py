@@ -1,23 +1,11 @@
 """BKT004 s3-public-website-vs-bpa."""
 from linter.cloudfront import CONFIG, DISTRIBUTION
-from linter.model import as_bool, as_text, display, resource_policies, rule
-from linter.s3_origins import block_public_access, origin_endpoint, public_grants
+from linter.model import as_bool, as_text, resource_policies, rule
+from linter.s3_origins import block_public_access, object_ownership, origin_endpoint, public_grants, website_kind
 
 BUCKET = "AWS::S3::Bucket"
 PUBLIC_ACLS = ("PublicRead", "PublicReadWrite", "AuthenticatedRead")
 OWNER_ONLY_ACLS = ("Private", "BucketOwnerFullControl")
-
-
-def _ownership(case):
-    config = case.value
-    rules = config.get("Rules") if isinstance(config, dict) else None
-    first = rules[0] if isinstance(rules, list) and rules and isinstance(rules[0], dict) else None
-    value = first.get("ObjectOwnership") if first is not None else None
-    return value if isinstance(value, str) and "\u27e6" not in value else None
-
-
-def _flag_text(case, name) -> str:
-    return case.cite(name)
 
 
 @rule("BKT004", "s3-public-website-vs-bpa", severity="error", tags=("correctness", "s3"), catalogue="R60")
@@ -111,7 +99,7 @@ def _policies(ctx, bucket, policies):
                 reported = True
                 yield ctx.finding(policy, f"{public[0].label} of bucket policy {policy.describe()} is public "
                                           f"(Principal * without a narrowing condition), but bucket "
-                                          f"{bucket.describe()} has {_flag_text(block, 'BlockPublicPolicy')}: S3 "
+                                          f"{bucket.describe()} has {block.cite('BlockPublicPolicy')}: S3 "
                                           "rejects the policy with Access Denied and the stack fails; turn "
                                           "BlockPublicPolicy off for this bucket or serve it through CloudFront",
                                   check="policy-blocked", at=_statement_at(policy, public[0].index),
@@ -125,7 +113,7 @@ def _acl(ctx, bucket):
     acl = bucket.get("AccessControl", default=False)
     ownership = bucket.get("OwnershipControls")
     block_acls = block_public_access(bucket, "BlockPublicAcls")
-    for control, owner, block in ctx.cases(bucket, acl, ownership, block_acls, convert=(as_text, _ownership, as_bool)):
+    for control, owner, block in ctx.cases(bucket, acl, ownership, block_acls, convert=(as_text, object_ownership, as_bool)):
         if control.value is None or control.value in OWNER_ONLY_ACLS:
             continue
         if owner.value == "BucketOwnerEnforced":
@@ -136,7 +124,7 @@ def _acl(ctx, bucket):
                               check="acl-disabled", at="AccessControl", cases=(control, owner))
         elif control.value in PUBLIC_ACLS and block.value:
             yield ctx.finding(bucket, f"bucket {bucket.describe()} sets the public {control.cite('AccessControl')}, "
-                                      f"but has {_flag_text(block, 'BlockPublicAcls')}: S3 rejects public ACLs and "
+                                      f"but has {block.cite('BlockPublicAcls')}: S3 rejects public ACLs and "
                                       "the stack fails; remove the ACL or turn BlockPublicAcls off",
                               check="public-acl-blocked", at="AccessControl", cases=(control, block))
 
@@ -145,13 +133,13 @@ def _website(ctx, bucket, policies):
     website = bucket.get("WebsiteConfiguration", default=False)
     documents = [d for _, d in policies]
     acl = bucket.get("AccessControl", default=False)
-    convert = (None, as_text, _ownership, as_bool, as_bool, as_bool) + (None,) * len(documents)
+    convert = (website_kind, as_text, object_ownership, as_bool, as_bool, as_bool) + (None,) * len(documents)
     for site, control, owner, ignore_acls, block, restrict, *docs in ctx.cases(
             bucket, website, acl, bucket.get("OwnershipControls"), block_public_access(bucket, "IgnorePublicAcls"),
             block_public_access(bucket, "BlockPublicPolicy"), block_public_access(bucket, "RestrictPublicBuckets"),
             *documents, convert=convert):
-        if not isinstance(site.value, dict) or "RedirectAllRequestsTo" in site.value:
-            continue
+        if site.value != "site":
+            continue   # a redirect of every request needs nobody to read the bucket
         if control.value in PUBLIC_ACLS:
             continue   # a public ACL: readable, or rejected (acl-disabled, public-acl-blocked)
         if owner.value != "BucketOwnerEnforced" and not ignore_acls.value:
@@ -165,7 +153,7 @@ def _website(ctx, bucket, policies):
                 continue   # reported by policy-blocked
             if restrict.value:
                 yield ctx.finding(bucket, f"bucket {bucket.describe()} is a website with a public read policy, but "
-                                          f"has {_flag_text(restrict, 'RestrictPublicBuckets')}: anonymous visitors "
+                                          f"has {restrict.cite('RestrictPublicBuckets')}: anonymous visitors "
                                           "are refused and get 403 Forbidden; turn RestrictPublicBuckets off",
                                   severity="warning", check="website-403", at="WebsiteConfiguration",
                                   cases=(site, restrict, *docs))
