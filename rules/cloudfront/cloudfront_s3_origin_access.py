@@ -1,8 +1,6 @@
 """CFR002 cloudfront-s3-origin-access."""
-from linter.cloudfront import CONFIG, DISTRIBUTION
-from linter.model import Value, rule
-from linter.s3_origins import (S3_REST, any_condition_unknown, bucket_grant, cloudfront_service_principal,
-                               identity_principal, origin_endpoint, source_arn_is)
+from linter.model import (DISTRIBUTION, DISTRIBUTION_CONFIG, S3_REST, Value, any_condition_unknown, bucket_grant,
+                          cloudfront_service_principal, identity_principal, origin_endpoint, rule, source_arn_is)
 
 
 @rule("CFR002", "cloudfront-s3-origin-access", severity="warning", tags=("security", "correctness", "cloudfront", "s3"),
@@ -62,7 +60,7 @@ def s3_origin_access(graph, ctx):
     See https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html.
     """
     for distribution in graph.of_type(DISTRIBUTION):
-        for origin in distribution.entries(f"{CONFIG}.Origins"):
+        for origin in distribution.entries(f"{DISTRIBUTION_CONFIG}.Origins"):
             for endpoint in origin_endpoint(graph, origin):
                 if endpoint.kind == S3_REST:
                     yield from _judge(graph, ctx, distribution, origin, endpoint)

@@ -1,8 +1,5 @@
 """CFR003 cloudfront-s3-website-origin-http-only."""
-from linter.cloudfront import CONFIG, DISTRIBUTION
-from linter.model import Value, rule
-from linter.s3_origins import S3_WEBSITE, origin_endpoint
-from linter.shapes import as_word
+from linter.model import DISTRIBUTION, DISTRIBUTION_CONFIG, S3_WEBSITE, Value, as_text, origin_endpoint, rule
 
 
 @rule("CFR003", "cloudfront-s3-website-origin-http-only", severity="error", tags=("correctness", "cloudfront", "s3"),
@@ -44,7 +41,7 @@ def website_origin_http_only(graph, ctx):
     See https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteEndpoints.html.
     """
     for distribution in graph.of_type(DISTRIBUTION):
-        for origin in distribution.entries(f"{CONFIG}.Origins"):
+        for origin in distribution.entries(f"{DISTRIBUTION_CONFIG}.Origins"):
             website = []
             for endpoint in origin_endpoint(graph, origin):
                 if endpoint.kind is None:
@@ -72,7 +69,7 @@ def _judge(ctx, distribution, origin, website):
         return   # neither origin config: CloudFormation rejects the origin (not this rule's concern)
     policy = origin.get("CustomOriginConfig.OriginProtocolPolicy", default=False)
     for endpoint in website:
-        for _, protocol in ctx.cases(distribution, Value([endpoint.case]), policy, convert=(None, as_word)):
+        for _, protocol in ctx.cases(distribution, Value([endpoint.case]), policy, convert=(None, as_text)):
             if protocol.value in ("https-only", "match-viewer"):
                 yield ctx.finding(distribution, f"{where} is {shown} with {protocol.cite('OriginProtocolPolicy')}: "
                                                 "S3 website endpoints serve plain HTTP only, so CloudFront's HTTPS "

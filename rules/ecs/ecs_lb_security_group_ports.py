@@ -1,8 +1,7 @@
 """ECS001 ecs-lb-security-group-ports."""
-from linter.balancing import (CLUSTER, TARGET_GROUP, balancers_of, cluster_instances, ingress_allows_span,
-                              instance_security_groups)
-from linter.ecs import task_definition_of
-from linter.model import any_of, as_number, as_text, follow_one, ingress_allows, rule, security_groups_of
+from linter.model import (ECS_CLUSTER, ELB_TARGET_GROUP, any_of, as_number, as_text, balancers_of, cluster_instances,
+                          follow_one, ingress_allows, ingress_allows_span, instance_security_groups, rule,
+                          security_groups_of, task_definition_of)
 
 SERVICE = "AWS::ECS::Service"
 
@@ -72,7 +71,7 @@ def ecs_lb_security_group_ports(graph, ctx):
                     service, entry.get("TargetGroupArn"), entry.get("ContainerPort"), entry.get("ContainerName"),
                     service.get("TaskDefinition"), convert=(None, as_number, as_text, None)):
                 target_group, why = graph.follow(group_case)
-                if target_group is None or target_group.type != TARGET_GROUP:
+                if target_group is None or target_group.type != ELB_TARGET_GROUP:
                     ctx.not_evaluated(service, why or f"{group_case.show()} is not a target group of this template")
                     continue
                 task, why = task_definition_of(graph, service, task_case)
@@ -172,7 +171,7 @@ def _instances(ctx, graph, service, entry, task, mode, container_name, port, alb
         if host is None:
             return
         how = f"{shown}; {how}"
-    cluster, why = follow_one(graph, service, "Cluster", CLUSTER)
+    cluster, why = follow_one(graph, service, "Cluster", ECS_CLUSTER)
     if cluster is None:
         ctx.not_evaluated(service, f"{why} (the default cluster when absent)" if "sets no" in why else why)
         return

@@ -1,7 +1,7 @@
 """ELB002 alb-sg-allows-listener."""
-from linter.balancing import (LOAD_BALANCER, instance_security_groups, listener_target_groups, listeners_of,
-                              registered_targets)
-from linter.model import any_of, as_list, as_number, as_text, ingress_allows, rule, security_groups_of
+from linter.model import (ELB_LOAD_BALANCER, any_of, as_list, as_number, as_text, ingress_allows,
+                          instance_security_groups, listener_target_groups, listeners_of, registered_targets, rule,
+                          security_groups_of)
 
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -55,7 +55,7 @@ def alb_sg_allows_listener(graph, ctx):
           Properties: {GroupId: !Ref AppSecurityGroup, IpProtocol: tcp, FromPort: 8080, ToPort: 8080,
                        SourceSecurityGroupId: !Ref AlbSecurityGroup}
     """
-    for balancer in graph.of_type(LOAD_BALANCER):
+    for balancer in graph.of_type(ELB_LOAD_BALANCER):
         listeners = listeners_of(graph, balancer)
         if not listeners:
             continue

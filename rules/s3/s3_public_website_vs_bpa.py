@@ -1,7 +1,6 @@
 """BKT004 s3-public-website-vs-bpa."""
-from linter.cloudfront import CONFIG, DISTRIBUTION
-from linter.model import as_bool, as_text, resource_policies, rule
-from linter.s3_origins import block_public_access, object_ownership, origin_endpoint, public_grants, website_kind
+from linter.model import (DISTRIBUTION, DISTRIBUTION_CONFIG, as_bool, as_text, block_public_access, object_ownership,
+                          origin_endpoint, public_grants, resource_policies, rule, website_kind)
 
 BUCKET = "AWS::S3::Bucket"
 PUBLIC_ACLS = ("PublicRead", "PublicReadWrite", "AuthenticatedRead")
@@ -70,7 +69,7 @@ def public_website_vs_block_public_access(graph, ctx):
 
     See https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html.
     """
-    fronted = {e.bucket.logical_id for d in graph.of_type(DISTRIBUTION) for o in d.entries(f"{CONFIG}.Origins")
+    fronted = {e.bucket.logical_id for d in graph.of_type(DISTRIBUTION) for o in d.entries(f"{DISTRIBUTION_CONFIG}.Origins")
                for e in origin_endpoint(graph, o) if e.bucket is not None}
     for bucket in graph.of_type(BUCKET):
         policies = resource_policies(graph, bucket)
