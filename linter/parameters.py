@@ -11,6 +11,7 @@ value; each case is a warning on standard error naming the file or flag, never a
 from __future__ import annotations
 
 import json
+import os
 import re
 
 COMMAND_LINE = "given on the command line"
@@ -145,8 +146,6 @@ def gather(config=None, parameter_file: str | None = None, pairs=(), region: str
     Precedence: ``-p`` beats ``--region``/``--account-id`` for the same pseudo parameter and the parameter
     file, which beats the config file. Raises :class:`ParameterError` for an option or file that cannot be read.
     """
-    import os
-
     sources = ParameterSources()
     values: dict = {}
     warnings: list[str] = []
@@ -220,7 +219,7 @@ def violation(value, definition) -> str | None:
         inner = ptype[5:-1] if ptype.startswith("List<") else ptype
         prefix = ID_PREFIXES.get(inner)
         if prefix and not item.startswith(prefix):
-            return f"{label} is not a {inner} (it should start with {prefix!r})"
+            return f"{label} is not an {inner} (it should start with {prefix!r})"
         allowed = definition.get("AllowedValues")
         if isinstance(allowed, list) and allowed:
             texts = [text_of(a) for a in allowed if not isinstance(a, dict)]
@@ -235,13 +234,13 @@ def violation(value, definition) -> str | None:
                 matches = True  # a Java-only pattern we cannot judge: not a reason to drop the value
             if not matches:
                 return f"{label} does not match its AllowedPattern {pattern}"
-        if not numeric:
+        if ptype == "String":   # CloudFormation applies the length limits to String parameters only
             for key, test, word in (("MinLength", lambda n: len(item) < n, "shorter"),
                                     ("MaxLength", lambda n: len(item) > n, "longer")):
                 limit = _number(text_of(definition.get(key))) if key in definition else None
                 if limit is not None and test(limit):
                     return f"{label} is {word} than its {key} {int(limit)}"
-        else:
+        elif numeric:
             number = _number(item)
             for key, test, word in (("MinValue", lambda n: number < n, "less"),
                                     ("MaxValue", lambda n: number > n, "more")):

@@ -223,3 +223,23 @@ def test_noecho_value_inside_a_computed_string_is_masked(tmp_path):
     assert result.findings[0].related[0].note == "uses https://db/****/x"
     assert result.not_evaluated[0].reason == "cannot tell ****"
     assert display(conceal(["a", "b"])) == "[****, ****]" and conceal(20) + 1 == 21
+
+
+@pytest.mark.parametrize("value, definition, reason", [
+    ("abcdefghij", {"Type": "CommaDelimitedList", "MaxLength": 3}, None),        # lengths: String only
+    ("abcd", {"Type": "String", "MaxLength": 3}, "'abcd' is longer than its MaxLength 3"),
+    ("a,B", {"Type": "CommaDelimitedList", "AllowedPattern": "[a-z]"}, "'B' does not match its AllowedPattern [a-z]"),
+    ("a,c", {"Type": "CommaDelimitedList", "AllowedValues": ["a", "b"]}, "'c' is not one of its AllowedValues (a, b)"),
+    ("subnet-1,vpc-2", {"Type": "List<AWS::EC2::Subnet::Id>"},
+     "'vpc-2' is not an AWS::EC2::Subnet::Id (it should start with 'subnet-')"),
+    ("5.0", {"Type": "Number", "AllowedValues": [5, 10]}, None),
+    ("1,x", {"Type": "List<Number>"}, "'x' is not a number (Type List<Number>)"),
+    ("50", {"Type": "Number", "MaxValue": "40"}, "'50' is more than its MaxValue 40"),
+    ("anything", {"Type": "AWS::SSM::Parameter::Value<String>", "AllowedValues": ["x"]}, None),
+    ("Abc", {"Type": "String", "AllowedPattern": "(?<=x)[a-z]+"}, "'Abc' does not match its AllowedPattern (?<=x)[a-z]+"),
+    ("abc", {"Type": "String", "AllowedPattern": "\\p{Lower}+"}, None),   # a Java-only pattern is not judged
+])
+def test_violation(value, definition, reason):
+    from linter.parameters import violation
+
+    assert violation(value, definition) == reason
