@@ -266,3 +266,29 @@ def test_cfn_flip_is_a_test_dependency_only():
     shipped = [p for d in ("linter", "rules") for p in (ROOT / d).rglob("*.py")]
     assert shipped and not any({"cfn_flip", "cfn_tools"} & _imports(p) for p in shipped)
     assert any("cfn_tools" in _imports(p) for p in (ROOT / "tests").glob("*.py"))
+
+
+def test_install_uses_a_virtual_environment_of_its_own(action, tmp_path):
+    """Run the install step with a stand-in python3 that logs its calls: a venv under RUNNER_TEMP, the venv's pip,
+    and the venv's bin on GITHUB_PATH for the lint step (the runner's Python may be externally managed)."""
+    install = next(s for s in action["runs"]["steps"] if "pip install" in s.get("run", ""))
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python3").write_text(
+        "#!/bin/sh\n"
+        f'echo "python3 $*" >> {log}\n'
+        'if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin"; '
+        f'printf \'#!/bin/sh\\necho "venv-python $*" >> {log}\\n\' > "$3/bin/python"; chmod +x "$3/bin/python"; fi\n')
+    (fake / "python3").chmod(0o755)
+    github_path = tmp_path / "github_path.txt"
+    github_path.write_text("")
+    done, _ = _bash(install["run"], {"PATH": f"{fake}:/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path / "runner"),
+                                     "ACTION_PATH": "/actions/cfn-arch-lint", "GITHUB_PATH": str(github_path)},
+                    tmp_path)
+    assert done.returncode == 0, done.stderr
+    venv = tmp_path / "runner" / "cfn-arch-lint-venv"
+    assert log.read_text().splitlines() == [
+        f"python3 -m venv {venv}",
+        "venv-python -m pip install --disable-pip-version-check /actions/cfn-arch-lint"]
+    assert github_path.read_text().splitlines() == [f"{venv}/bin"]
