@@ -67,3 +67,6 @@ from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TE
                              event_invoke_configs, event_source, event_source_kind, written)
 # Resource-policy scope (linter/policy.py) and S3/Logs facts (linter/s3.py, linter/logs.py).
 from .policy import RESTRICTING_CONDITION_KEYS, is_everyone, restricting_condition_keys  # noqa: F401,E402
+# How a reference is written: resource and attribute, Lambda qualifiers (linter/reference_forms.py).
+from .reference_forms import (ALIAS, LATEST, UNQUALIFIED, VERSION, function_reference_kind,  # noqa: F401,E402
+                              reference_of)
