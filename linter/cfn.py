@@ -172,6 +172,12 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
         (False, "the ELB default"),
     # BKT002 s3-replication-needs-versioning (rules-edge-iam)
     ("AWS::S3::Bucket", "VersioningConfiguration.Status"): (None, "versioning never enabled, the S3 default"),
+    # DPL001 deploy-auto-rollback (rules-c)
+    ("AWS::CodeDeploy::Application", "ComputePlatform"): ("Server", "the CodeDeploy default"),
+    ("AWS::CodeDeploy::DeploymentGroup", "DeploymentStyle.DeploymentType"): ("IN_PLACE", "the CodeDeploy default"),
+    ("AWS::CodeDeploy::DeploymentGroup", "AutoRollbackConfiguration.Enabled"):
+        (False, "no automatic rollback, the CodeDeploy default"),
+    ("AWS::Serverless::Function", "DeploymentPreference.Enabled"): (True, "the SAM default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
