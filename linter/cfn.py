@@ -178,6 +178,11 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
     ("AWS::CodeDeploy::DeploymentGroup", "AutoRollbackConfiguration.Enabled"):
         (False, "no automatic rollback, the CodeDeploy default"),
     ("AWS::Serverless::Function", "DeploymentPreference.Enabled"): (True, "the SAM default"),
+    # CWA002 cloudwatch-alarm-target-valid (rules-c): basic (5-minute) EC2 monitoring unless turned on.
+    ("AWS::EC2::Instance", "Monitoring"): (False, "basic monitoring, the EC2 default"),
+    ("AWS::EC2::LaunchTemplate", "LaunchTemplateData.Monitoring.Enabled"): (False, "basic monitoring, the EC2 default"),
+    ("AWS::AutoScaling::LaunchConfiguration", "InstanceMonitoring"):
+        (True, "detailed monitoring, the Auto Scaling default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,
