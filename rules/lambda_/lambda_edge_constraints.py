@@ -149,8 +149,8 @@ def _trust(graph, ctx, link):
 def _unsupported(graph, ctx, link, arn):
     function = link.target
     holders = [function]
-    for case in arn:
-        whole = reference_of(case) if case.known else None
+    for case in arn.known_cases():
+        whole = reference_of(case)
         version = graph.resources.get(whole[0]) if whole else None
         if version is not None and version.type == "AWS::Lambda::Version" and version not in holders:
             holders.append(version)
