@@ -1,7 +1,7 @@
 """CWA002 cloudwatch-alarm-target-valid."""
 import difflib
 
-from linter.model import ALARM, QUEUE, TOPIC, as_bool, as_number, as_text, reference_of, rule
+from linter.model import ALARM, QUEUE, TOPIC, as_bool, as_number, as_text, display, reference_of, rule
 
 INSTANCE = "AWS::EC2::Instance"
 GROUP = "AWS::AutoScaling::AutoScalingGroup"
@@ -40,6 +40,10 @@ GIVES = {(QUEUE, None): "the queue URL", (TOPIC, None): "the topic ARN", (LOAD_B
 BASIC_MONITORING_PERIOD = 300
 # EC2 metrics published every minute even with basic monitoring.
 MINUTE_METRICS = ("StatusCheckFailed",)
+# How the CloudWatch agent shows up in user data, cfn-init metadata or SSM documents (lower case, no dashes).
+AGENT_WORDS = ("amazoncloudwatchagent", "cloudwatchagent")
+SSM_ASSOCIATION = "AWS::SSM::Association"
+AGENT_NAMESPACE = "CWAgent"
 # How alike two metric names must be (difflib ratio) to call one a misspelling of the other.
 NEAR_MISS = 0.85
 # Metrics the CloudWatch agent publishes; AWS/EC2 has none of them.
@@ -72,8 +76,13 @@ def cloudwatch_alarm_target_valid(graph, ctx):
       launch template, both the EC2 default; launch configurations default to detailed monitoring).
       Status-check metrics (`StatusCheckFailed*`) come every minute anyway and are not concerned.
 
-    Values known only at deploy time make the check not evaluated. Whether the CloudWatch agent is
-    installed cannot be told from the template.
+    - **info** (`agent`): an agent metric in a custom namespace (`CWAgent`) for an instance or group of
+      the template whose user data and `AWS::CloudFormation::Init` metadata never mention the CloudWatch
+      agent (and no `AWS::SSM::Association` of the template installs it): unless the image already runs
+      the agent, nothing publishes the metric.
+
+    Values known only at deploy time make the check not evaluated. Whether the image runs the
+    CloudWatch agent cannot be told from the template.
 
     **Why it matters.** CloudWatch does not check that a metric exists: an alarm on a name nothing
     publishes stays in `INSUFFICIENT_DATA` (or `OK`) forever and never fires, which looks exactly like a
@@ -109,6 +118,7 @@ def cloudwatch_alarm_target_valid(graph, ctx):
             yield from _dimensions(graph, ctx, alarm, dimensions)
             yield from _published(ctx, alarm, holder, prefix, namespace, name, publishers)
             yield from _monitoring(graph, ctx, alarm, holder, namespace, name, period, dimensions)
+            yield from _agent(graph, ctx, alarm, holder, prefix, namespace, name, dimensions)
 
 
 def _metric_filter_names(graph):
@@ -175,8 +185,8 @@ def _published(ctx, alarm, holder, prefix, namespace, name, publishers):
                                       "its own namespace (CWAgent by default), so this alarm never fires",
                               check="custom-metric", at=f"{prefix}MetricName", cases=(ns, metric))
             continue
-        if ns.value.startswith("AWS/"):
-            continue
+        if ns.value.startswith("AWS/") or ns.value == AGENT_NAMESPACE:
+            continue  # AWS services and the CloudWatch agent publish these (the agent check looks further)
         if publishers is None:
             ctx.not_evaluated(holder, "a metric filter of the template cannot be read: whether it publishes "
                                       f"{ns.value}/{metric.value} is unknown")
@@ -236,9 +246,18 @@ def _monitoring(graph, ctx, alarm, holder, namespace, name, period, dimensions):
 def _detailed_monitoring(graph, ctx, holder, target):
     """(case of "detailed monitoring on", the property it comes from) for an instance or an Auto Scaling group's
     launch template or launch configuration; not evaluated when the launch setup is not in the template."""
+    for launch in _launch_setups(graph, ctx, holder, target):
+        prop = {INSTANCE: "Monitoring", LAUNCH_TEMPLATE: "LaunchTemplateData.Monitoring.Enabled",
+                LAUNCH_CONFIGURATION: "InstanceMonitoring"}[launch.type]
+        for (on,) in ctx.cases(holder, launch.get(prop), convert=as_bool):
+            yield on, f"{prop} of {launch.logical_id}"
+
+
+def _launch_setups(graph, ctx, holder, target):
+    """The resources that say how the instances behind an alarm dimension start: the instance itself, or an
+    Auto Scaling group's launch template or launch configuration (not evaluated when not in the template)."""
     if target.type == INSTANCE:
-        for (on,) in ctx.cases(holder, target.get("Monitoring"), convert=as_bool):
-            yield on, f"Monitoring of {target.logical_id}"
+        yield target
         return
     paths = [("LaunchTemplate.LaunchTemplateId", LAUNCH_TEMPLATE), ("LaunchTemplate.LaunchTemplateName", LAUNCH_TEMPLATE),
              ("MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId", LAUNCH_TEMPLATE),
@@ -253,7 +272,33 @@ def _detailed_monitoring(graph, ctx, holder, target):
                 ctx.not_evaluated(holder, f"the launch setup of {target.describe()} is not in this template: "
                                           f"{why or reference.show()}")
                 continue
-            prop = "LaunchTemplateData.Monitoring.Enabled" if kind == LAUNCH_TEMPLATE else "InstanceMonitoring"
-            for (on,) in ctx.cases(holder, launch.get(prop), convert=as_bool):
-                yield on, f"{prop} of {launch.logical_id}"
+            yield launch
         return
+
+
+def _agent(graph, ctx, alarm, holder, prefix, namespace, name, dimensions):
+    """Info: agent metrics for instances of the template whose user data and metadata never mention the agent."""
+    installers = [r for r in graph.of_type(SSM_ASSOCIATION)
+                  if r.get("Name", default=False).any(lambda v: "cloudwatch" in str(v).lower(), unknown=True)]
+    for dimension in dimensions:
+        for ns, metric, dim_name, value in ctx.cases(holder, namespace, name, dimension.get("Name", default=False),
+                                                     dimension.get("Value", default=False),
+                                                     convert=(as_text, as_text, as_text, None)):
+            if ns.value is None or ns.value.startswith("AWS/") or metric.value not in AGENT_METRICS or installers:
+                continue
+            if dim_name.value not in ("InstanceId", "AutoScalingGroupName"):
+                continue
+            target, _why = graph.follow(value)
+            if target is None or target.type not in (INSTANCE, GROUP):
+                continue
+            for launch in _launch_setups(graph, ctx, holder, target):
+                user_data = "LaunchTemplateData.UserData" if launch.type == LAUNCH_TEMPLATE else "UserData"
+                for data, metadata in ctx.cases(holder, launch.get(user_data, default=False),
+                                                launch.attribute("Metadata")):
+                    text = f"{display(data.value)} {display(metadata.value)}".lower().replace("-", "")
+                    if not any(word in text for word in AGENT_WORDS):
+                        yield ctx.finding(holder, f"alarm {alarm.describe()} watches {metric.value}, which only the "
+                                                  f"CloudWatch agent publishes, but neither the user data nor the "
+                                                  f"metadata of {launch.describe()} installs the agent: unless the "
+                                                  "image already runs it, the alarm never gets data",
+                                          severity="info", check="agent", at=f"{prefix}MetricName", related=[launch], cases=(metric, value))
