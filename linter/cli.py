@@ -71,8 +71,11 @@ def main():
 @click.option("--parameter-file", type=click.Path(exists=True, dir_okay=False),
               help='Parameter values: AWS CLI JSON ([{"ParameterKey": .., "ParameterValue": ..}]) or '
                    '{"Parameters": {"Key": "Value"}}.')
+@click.option("--config-env", default="default", show_default=True, metavar="ENV",
+              help="The samconfig environment a template's stack name, region and parameter overrides are "
+                   "read from ([ENV.deploy.parameters], else [ENV.global.parameters]).")
 @report_options
-def check(paths, parameter_pairs, parameter_file, report):
+def check(paths, parameter_pairs, parameter_file, report, config_env="default"):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -86,7 +89,7 @@ def check(paths, parameter_pairs, parameter_file, report):
       cfn-arch-lint check template.yaml --format json -o report.json
       cfn-arch-lint check . --format github --sarif-output cfn-arch-lint.sarif
     """
-    from .api import collect_paths, lint_file
+    from .api import collect_paths
     from .config import rule_options
 
     if not paths:
@@ -103,12 +106,34 @@ def check(paths, parameter_pairs, parameter_file, report):
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
     options = rule_options(config, rules)
-    results = [lint_file(path, parameters=parameters, rules=rules, rule_options=options) for path in files]
+    results = _lint_files(files, config, config_env, parameters, parameter_file, parameter_pairs, rules, options)
     code = emit(results, rules, missing=missing, config=config, **report.emit_arguments())
     if not files and not missing:
         click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
         code = EXIT_USAGE
     sys.exit(code)
+
+
+def _lint_files(files, config, config_env, parameters, parameter_file, parameter_pairs, rules, options) -> list:
+    """Check the files in the groups linter.stacks forms (templates linked by exports, SSM names or nested
+    stacks are checked together), each template with its stack identity; results in the order of ``files``."""
+    from .stacks import StackConfigError, group_templates, lint_group, stack_identities
+
+    given = load_parameter_file(parameter_file) if parameter_file else {}
+    given.update(parse_parameter_pairs(parameter_pairs))
+    try:
+        identities = stack_identities(files, config, config_env)
+    except StackConfigError as exc:
+        raise UserError(str(exc)) from None
+    results = []
+    for group in group_templates(files, config, config_env=config_env, parameters=parameters, identities=identities):
+        try:
+            results += lint_group(group, rules=rules, rule_options=options, config=config, given=given,
+                                  identities=identities)
+        except StackConfigError as exc:
+            raise UserError(str(exc)) from None
+    order = {path: i for i, path in enumerate(files)}
+    return sorted(results, key=lambda r: order.get(r.path, order.get("-", len(order))))
 
 
 @main.command(name="rules")

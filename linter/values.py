@@ -48,9 +48,21 @@ class ResourceRef:
 
     logical_id: str
     attribute: str | None = None
+    # The template the resource belongs to when several are checked together (linter.stacks), else None.
+    scope: str | None = None
 
     def __str__(self):
         return token(self.logical_id if self.attribute is None else f"{self.logical_id}.{self.attribute}")
+
+
+@dataclass(frozen=True)
+class ForeignRef(ResourceRef):
+    """A reference handed over by another template of the run (an export, an SSM parameter, a nested
+    stack's output): inside a string its token names the template too (``network::PrivateSubnet``)."""
+
+    def __str__(self):
+        name = f"{self.scope}::{self.logical_id}"
+        return token(name if self.attribute is None else f"{name}.{self.attribute}")
 
 
 # Inside strings, references to resources and pseudo parameters become tokens, so that an ARN built
