@@ -67,3 +67,5 @@ from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TE
                              event_invoke_configs, event_source, event_source_kind, written)
 # Resource-policy scope (linter/policy.py) and S3/Logs facts (linter/s3.py, linter/logs.py).
 from .policy import RESTRICTING_CONDITION_KEYS, is_everyone, restricting_condition_keys  # noqa: F401,E402
+# Templates checked together (linter/stacks.py): export names, nested stacks' parameters.
+from .stacks import ExportClash, NestedParameterProblem, export_clashes, nested_stack_parameter_problems  # noqa: F401,E402

@@ -757,3 +757,121 @@ def _distribute(produced, results: dict) -> None:
                 continue
             seen_unknowns.add(key)
             home.not_evaluated.append(record)
+
+
+# ---------------------------------------------------------------- what the CloudFormation rules ask
+
+
+@dataclass
+class ExportClash:
+    """An export name given by this template's output and by other outputs of the same account and region."""
+
+    name: str
+    output: str
+    location: object                 # linter.findings.Location of this output's Export.Name
+    others: list = field(default_factory=list)   # Locations of the other outputs exporting it
+
+
+def export_clashes(graph) -> list[ExportClash]:
+    """Exports of ``graph``'s template whose name another output exports too: in the same template, or in
+    another template of the run deployed to the same region (when both regions are known they must match).
+
+    ``for clash in export_clashes(graph): ctx.finding(clash.location, …, related=clash.others)``
+    """
+    scope = getattr(graph, "stack", None)
+    mine = list(exports_of(graph.template, graph.resolver))
+    if scope is None:
+        everyone = {}
+        for output, name, _node in mine:
+            everyone.setdefault(name, []).append((None, output))
+    else:
+        everyone = {name: [(s, o) for s, o, _n in found] for name, found in scope.group.exports().items()}
+    out = []
+    for output, name, _node in mine:
+        others = [(s, o) for s, o in everyone.get(name, ()) if not (o == output and s in (None, scope))
+                  and _same_region(scope, s)]
+        if others:
+            out.append(ExportClash(name, output, _output_location(graph.template, graph.path, output),
+                                   [_output_location(s.template if s else graph.template, s.path if s else graph.path,
+                                                     o, f"also exports {name}") for s, o in others]))
+    return out
+
+
+def _same_region(mine, other) -> bool:
+    regions = [getattr(getattr(s, "identity", None), "region", None) for s in (mine, other)]
+    return None in regions or regions[0] == regions[1]
+
+
+def _output_location(template, path: str, output: str, note: str = ""):
+    from .findings import Location
+
+    outputs = template.get("Outputs")
+    node = outputs.get(output) if isinstance(outputs, dict) else None
+    export = node.get("Export") if isinstance(node, dict) else None
+    if isinstance(export, dict) and hasattr(export, "pos") and "Name" in export:
+        line, column = export.pos("Name")
+    else:
+        line, column = (outputs.pos(output) if hasattr(outputs, "pos") else (1, 1))
+    return Location(path, line, column, logical_id=output, pointer=f"Outputs/{output}/Export/Name", note=note)
+
+
+@dataclass
+class NestedParameterProblem:
+    """A parameter a parent passes that its nested stack does not declare, or a required one it omits."""
+
+    stack: object          # the nested stack resource of the parent (linter.graph.Resource)
+    parameter: str
+    kind: str              # "undeclared" | "missing"
+    child_path: str
+    child_location: object  # linter.findings.Location of the child's Parameters entry (or its template)
+
+
+def nested_stack_children(graph) -> list[tuple[object, str, dict | None]]:
+    """(nested stack resource, child template path, child template or None when it cannot be read) for each
+    ``AWS::CloudFormation::Stack`` / ``AWS::Serverless::Application`` of ``graph`` with a local template.
+
+    The child is the one checked in the same run when it is; otherwise it is read from its file."""
+    scope = getattr(graph, "stack", None)
+    out = []
+    for resource in graph.of_type(*NESTED_STACK_TEMPLATE):
+        child_path = nested_template_path(graph.path, resource.node if isinstance(resource.node, dict) else {})
+        if child_path is None:
+            continue
+        child = scope.children.get(resource.logical_id) if scope is not None else None
+        out.append((resource, child.path if child else os.path.relpath(child_path),
+                    child.template if child else _read_template(child_path)))
+    return out
+
+
+def nested_stack_parameter_problems(graph) -> list:
+    """The parameter mismatches of ``graph``'s local nested stacks; a child that cannot be read is returned
+    as ``(resource, reason)`` instead, for a not-evaluated record."""
+    from .findings import Location
+
+    out = []
+    for resource, child_path, child in nested_stack_children(graph):
+        if child is None:
+            out.append((resource, f"its template {child_path} cannot be read as a template"))
+            continue
+        passed = resource.props.get("Parameters")
+        if passed is None:
+            passed = {}
+        if not isinstance(passed, dict) or (len(passed) == 1 and str(next(iter(passed))).startswith("Fn::")):
+            out.append((resource, "its Parameters are computed (an intrinsic function)"))
+            continue
+        declared = child.get("Parameters")
+        declared = declared if isinstance(declared, dict) else {}
+
+        def where(name):
+            line, column = declared.pos(name) if hasattr(declared, "pos") and name in declared else (1, 1)
+            return Location(child_path, line, column, pointer=f"Parameters/{name}" if name in declared else "",
+                            note=f"parameter {name} of the nested template" if name in declared
+                            else "the nested template")
+
+        for name in passed:
+            if name not in declared:
+                out.append(NestedParameterProblem(resource, str(name), "undeclared", child_path, where(None)))
+        for name, definition in declared.items():
+            if name not in passed and not (isinstance(definition, dict) and "Default" in definition):
+                out.append(NestedParameterProblem(resource, str(name), "missing", child_path, where(name)))
+    return out
