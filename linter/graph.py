@@ -550,7 +550,13 @@ class Graph:
         return value if isinstance(value, str) else None
 
     def dangling_links(self, kind: str) -> list[Dangling]:
-        return [d for d in self.dangling if d.kind == kind]
+        """Links of ``kind`` that could not be followed: this template's, and those of the other templates
+        checked with it (an alarm of another stack whose queue cannot be told may watch one of ours)."""
+        found = [d for d in self.dangling if d.kind == kind]
+        for other in (self.stack.graphs() if self.stack is not None else ()):
+            if other is not self:
+                found += [d for d in other.dangling if d.kind == kind]
+        return found
 
     # ------------------------------------------------------------ following references
 

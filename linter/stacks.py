@@ -329,7 +329,8 @@ def exports_of(template: dict, resolver):
 def nested_template_path(parent_path: str, body: dict) -> str | None:
     """The absolute path of a nested stack's local template (``TemplateURL: ./child.yaml`` before
     ``package``), or None for an S3 or HTTPS URL, or a computed one."""
-    prop = NESTED_STACK_TEMPLATE.get(body.get("Type")) if isinstance(body, dict) else None
+    kind = body.get("Type") if isinstance(body, dict) else None
+    prop = NESTED_STACK_TEMPLATE.get(kind) if isinstance(kind, str) else None
     props = body.get("Properties") if prop else None
     url = props.get(prop) if isinstance(props, dict) else None
     if not isinstance(url, str) or not url.strip() or "://" in url or url.startswith("s3:"):
@@ -363,8 +364,13 @@ def group_templates(paths, config=None, *, config_env: str = "default", paramete
         params, _sources, pseudo = template_parameters(identities.get(path), config, parameters)
         try:
             links[path] = template_links(path, template, params, pseudo)
-        except RecursionError:
+        except Exception:  # noqa: BLE001  a template we cannot read links from is checked alone, which says why
             continue
+    return _groups(paths, links)
+
+
+def _groups(paths: list, links: dict) -> list[list]:
+    """Union the paths whose :class:`Links` meet; groups in the order of their first path."""
     parent = {p: p for p in paths}
 
     def root(p):
@@ -433,6 +439,7 @@ class Group:
         self._exports: dict | None = None
         self._ssm: dict | None = None
         self._busy: set = set()     # hand-offs being resolved (a cycle gives an unknown)
+        self.external_export = None  # name → (value, exporting stack) or None, for exports outside the run
 
     def add(self, path: str, template: dict, identity: StackIdentity | None) -> "Scope":
         base = identity.name if identity is not None and identity.name else os.path.splitext(path)[0]
@@ -506,6 +513,10 @@ class Scope:
         label, sep, logical_id = key.rpartition("::")
         return self.resource(label, logical_id) if sep and label in self.group.scopes else None
 
+    def graphs(self) -> list:
+        """The graphs of every template of the group (this one's included)."""
+        return [s.graph for s in self.group.scopes.values() if s.graph is not None]
+
     # -- hand-offs
     def import_value(self, name: str) -> Value | None:
         """The value another template of the run exports under ``name``, or None when none does."""
@@ -513,7 +524,7 @@ class Scope:
             return None
         found = [e for e in self.group.exports().get(name, ()) if e[0] is not self]
         if not found:
-            return None
+            return self._external_import(name)
         if len(found) > 1:
             paths = ", ".join(sorted({s.path for s, _o, _n in found}))
             return Value.unknown(f"Fn::ImportValue {name!r}: several templates of the run export it ({paths})")
@@ -525,6 +536,15 @@ class Scope:
             return scope.hand_over(scope.graph.resolver.resolve(node.get("Value"), ""), origin)
 
         return self.group.guarded(("export", name), compute)
+
+    def _external_import(self, name: str) -> Value | None:
+        """An export of a stack outside the run, when the run can ask for it (an audit: ListExports)."""
+        lookup = getattr(self.group, "external_export", None)
+        found = lookup(name) if lookup is not None else None
+        if found is None:
+            return None
+        value, exporter = found
+        return Value.known(value, f"export {name} of deployed stack {exporter} (ListExports)")
 
     def ssm_value(self, name: str, read_as: str = "") -> Value | None:
         """The ``Value`` of the ``AWS::SSM::Parameter`` of another template named ``name``, or None."""
@@ -591,8 +611,9 @@ class Scope:
         from .resolve import Resolver
 
         if not hasattr(self, "_resolver"):
-            params, sources, pseudo = self._parameters
-            self._resolver = Resolver(self.template, params, pseudo, CLI_SOURCE, sources, self)
+            item = self.input
+            self._resolver = Resolver(self.template, item.parameters, item.pseudo, item.parameter_source,
+                                      item.sources, self)
         return self._resolver
 
     def hand_over(self, value: Value, origin: str) -> Value:
@@ -660,18 +681,33 @@ def lint_group(paths, *, rules=None, rule_options=None, config=None, config_env:
     return _lint_together(paths, rules, rule_options, config, given, given_sources, identities)
 
 
+@dataclass
+class TemplateInput:
+    """One template to check with others: already parsed, with its parameters and identity.
+
+    ``children`` maps a nested stack's logical id to the ``path`` of its template's input when the link is
+    known some other way than a local ``TemplateURL`` (an audit: the deployed nested stack).
+    """
+
+    path: str
+    template: dict
+    text: str | None = None
+    parameters: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    pseudo: dict = field(default_factory=dict)
+    parameter_source: str = CLI_SOURCE
+    identity: StackIdentity | None = None
+    children: dict = field(default_factory=dict)
+
+
 def _lint_together(paths, rules, rule_options, config, given, given_sources, identities) -> list:
-    from .api import FileResult, _internal_error, lint_file, parse_finding, read_text, structure_findings
-    from .build import graph_resources, link_graph
-    from .engine import all_rules, run_rules
+    from .api import lint_file, read_text
     from .load import ParseError, decode
 
-    rules = rules if rules is not None else all_rules()
-    results: dict[str, FileResult] = {}
-    group = Group()
-    scopes: list[Scope] = []
+    results: dict = {}
+    inputs = []
     for path in paths:
-        template = None
+        template, text = None, None
         try:
             with open(path, "rb") as handle:
                 text = decode(handle.read())
@@ -685,36 +721,62 @@ def _lint_together(paths, rules, rule_options, config, given, given_sources, ide
             results[path] = lint_file(path, parameters=parameters, pseudo=pseudo or None, rules=rules,
                                       rule_options=rule_options, parameter_sources=sources or None)
             continue
-        result = FileResult(path, "linted", text=text, template=template)
-        results[path] = result
-        scope = group.add(path, template, identity)
-        scope._parameters = (parameters, sources, pseudo)
-        scope.result = result
+        inputs.append(TemplateInput(path, template, text, parameters, sources, pseudo, identity=identity))
+    for result in lint_inputs(inputs, rules=rules, rule_options=rule_options):
+        results[result.path] = result
+    return [results[p] for p in paths]
+
+
+def lint_inputs(inputs, *, rules=None, rule_options=None, external_export=None) -> list:
+    """Check parsed templates together as one group: a FileResult per input, in order.
+
+    ``external_export(name)`` may answer an import no input exports: ``(value, who exports it)`` or None
+    (an audit asks CloudFormation ListExports). Nested stacks are linked by a local ``TemplateURL`` naming
+    another input's path, or by an input's ``children``.
+    """
+    from .api import FileResult, _internal_error, parse_finding, structure_findings
+    from .build import graph_resources, link_graph
+    from .engine import all_rules, run_rules
+
+    rules = rules if rules is not None else all_rules()
+    results: dict = {}
+    group = Group()
+    group.external_export = external_export
+    scopes: list[Scope] = []
+    for item in inputs:
+        result = FileResult(item.path, "linted", text=item.text, template=item.template)
+        results[item.path] = result
+        scope = group.add(item.path, item.template, item.identity)
+        scope.input, scope.result = item, result
         scopes.append(scope)
+    by_path = {s.path: s for s in scopes}
     by_abspath = {os.path.abspath(s.path): s for s in scopes}
     for scope in scopes:
-        resources = scope.template.get("Resources")
-        for logical_id, body in resources.items():
-            child = by_abspath.get(nested_template_path(scope.path, body) or "")
+        links = dict(scope.input.children)
+        for logical_id, body in scope.template["Resources"].items():
+            local = nested_template_path(scope.path, body)
+            if local and local in by_abspath:
+                links.setdefault(str(logical_id), by_abspath[local].path)
+        for logical_id, child_path in links.items():
+            child = by_path.get(child_path)
             if child is not None and child is not scope:
-                scope.children[str(logical_id)] = child
-                child.parents.append((scope, str(logical_id)))
+                scope.children[logical_id] = child
+                child.parents.append((scope, logical_id))
 
     for scope in scopes:
-        result = scope.result
+        result, item = scope.result, scope.input
         try:
             result.findings.extend(structure_findings(scope.template, scope.path))
         except Exception as exc:  # a bug of ours: say so, and still check the rest
             _internal_error(result, "the template's structure", exc)
-        parameters, sources, pseudo = scope._parameters
         try:
-            scope.graph = graph_resources(scope.path, scope.template, parameters, pseudo or None, CLI_SOURCE,
-                                          sources or None, scope)
+            scope.graph = graph_resources(scope.path, scope.template, item.parameters, item.pseudo or None,
+                                          item.parameter_source, item.sources or None, scope)
         except RecursionError:
             result.findings.append(parse_finding(scope.path, "the template's references are nested too deeply "
                                                              "to resolve"))
             result.status = "parse-error"
-        except Exception as exc:
+        except Exception as exc:  # a bug of ours must not cost the user the other files
             _internal_error(result, "the template (building the resource graph)", exc)
     group.ready = True
     built = [s for s in scopes if s.graph is not None]
@@ -735,7 +797,21 @@ def _lint_together(paths, rules, rule_options, config, given, given_sources, ide
         produced.append((scope.result, outcome))
         scope.result.errors.extend(f"{scope.path}: {e}" for e in outcome.errors)
     _distribute(produced, results)
-    return [results[p] for p in paths]
+    return [results[item.path] for item in inputs]
+
+
+def group_inputs(inputs) -> list[list]:
+    """:class:`TemplateInput` objects in groups, as :func:`group_templates` groups files."""
+    keyed = {}
+    for item in inputs:
+        try:
+            links = template_links(item.path, item.template, item.parameters, item.pseudo)
+        except Exception:  # noqa: BLE001  checked alone, the template says what is wrong with it
+            links = Links()
+        links.children.update(os.path.abspath(p) for p in item.children.values())
+        keyed[item.path] = links
+    index = {item.path: item for item in inputs}
+    return [[index[path] for path in group] for group in _groups(list(index), keyed)]
 
 
 def _distribute(produced, results: dict) -> None:
