@@ -444,8 +444,9 @@ class Group:
     def add(self, path: str, template: dict, identity: StackIdentity | None) -> "Scope":
         base = identity.name if identity is not None and identity.name else os.path.splitext(path)[0]
         label = re.sub(r"[^A-Za-z0-9/_-]+", "-", base).strip("-/") or "template"
+        label = f"t-{label}" if label.startswith("AWS") else label   # never mistaken for AWS::Region …
         unique, n = label, 2
-        while unique in self.scopes or unique.startswith("AWS"):
+        while unique in self.scopes:
             unique, n = f"{label}-{n}", n + 1
         scope = Scope(self, unique, path, template, identity)
         self.scopes[unique] = scope

@@ -224,3 +224,22 @@ def test_check_command_checks_the_shop_as_groups():
                   pathlib.Path(f["location"]["path"]).name, f["location"]["logicalId"]) for f in report["findings"])
     assert got == [("SQS001", "parent/queues.yaml", "Jobs"), ("SQS002", "parent/queues.yaml", "JobsDLQ"),
                    ("TPL004", "parent/template.yaml", "JobQueues"), ("VPC001", "app/template.yaml", "Worker")]
+
+
+def test_an_import_no_template_exports_may_be_answered_from_outside_the_run():
+    from linter.api import read_text
+    from linter.stacks import TemplateInput, lint_inputs
+
+    text = (SHOP / "app" / "template.yaml").read_text()
+    item = TemplateInput("stack://eu-west-1/shop-app", read_text(text, "app"), text,
+                         pseudo={"AWS::StackName": "shop-app"})
+    asked = []
+
+    def deployed(name):
+        asked.append(name)
+        return ("subnet-0abc", "shop-network") if name == "shop-network-PrivateSubnetId" else None
+
+    [result] = lint_inputs([item], rules=rules("VPC001"), external_export=deployed)
+    assert "shop-network-PrivateSubnetId" in asked
+    [record] = unjudged(result, "VPC001")
+    assert "subnet-0abc" in record.reason   # the deployed subnet id: not a resource of the run
