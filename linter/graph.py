@@ -549,14 +549,15 @@ class Graph:
         value = self.resolver.pseudo.get(name)
         return value if isinstance(value, str) else None
 
+    def family(self) -> list["Graph"]:
+        """This graph and those of the other templates checked with it (linter.stacks); [self] when alone."""
+        others = [g for g in self.stack.graphs() if g is not self] if self.stack is not None else []
+        return [self] + others
+
     def dangling_links(self, kind: str) -> list[Dangling]:
         """Links of ``kind`` that could not be followed: this template's, and those of the other templates
         checked with it (an alarm of another stack whose queue cannot be told may watch one of ours)."""
-        found = [d for d in self.dangling if d.kind == kind]
-        for other in (self.stack.graphs() if self.stack is not None else ()):
-            if other is not self:
-                found += [d for d in other.dangling if d.kind == kind]
-        return found
+        return [d for graph in self.family() for d in graph.dangling if d.kind == kind]
 
     # ------------------------------------------------------------ following references
 
@@ -751,6 +752,13 @@ def _parse_reference(text: str) -> tuple[str | None, str]:
     if text.startswith("https://sqs.") or text.startswith("https://queue.amazonaws.com"):
         return "sqs", text.rstrip("/").rsplit("/", 1)[-1]
     return None, text
+
+
+def own_graph(graph: Graph, resource) -> Graph:
+    """The graph of ``resource``'s own template: helpers that judge a resource of another template of the run
+    (reached through an import) read its route tables, rules and policies there, not in the caller's graph."""
+    own = getattr(resource, "graph", None)
+    return own if isinstance(own, Graph) else graph
 
 
 def is_queue(resource: Resource | None) -> bool:
