@@ -243,3 +243,91 @@ def test_an_import_no_template_exports_may_be_answered_from_outside_the_run():
     assert "shop-network-PrivateSubnetId" in asked
     [record] = unjudged(result, "VPC001")
     assert "subnet-0abc" in record.reason   # the deployed subnet id: not a resource of the run
+
+
+DLQ_APP = textwrap.dedent("""\
+    Resources:
+      DLQ:
+        Type: AWS::SQS::Queue
+      Work:
+        Type: AWS::SQS::Queue
+        Properties:
+          RedrivePolicy: {deadLetterTargetArn: !GetAtt DLQ.Arn, maxReceiveCount: 5}
+      DLQName:
+        Type: AWS::SSM::Parameter
+        Properties:
+          Name: /app/dlq-name
+          Type: String
+          Value: !GetAtt DLQ.QueueName
+    """)
+
+
+def alarm_on(queue_name: str) -> str:
+    return textwrap.dedent(f"""\
+        Resources:
+          Ops:
+            Type: AWS::SNS::Topic
+          Depth:
+            Type: AWS::CloudWatch::Alarm
+            Properties:
+              Namespace: AWS/SQS
+              MetricName: ApproximateNumberOfMessagesVisible
+              Dimensions: [{{Name: QueueName, Value: {queue_name}}}]
+              Statistic: Maximum
+              Period: 60
+              EvaluationPeriods: 1
+              Threshold: 0
+              ComparisonOperator: GreaterThanThreshold
+              AlarmActions: [!Ref Ops]
+        """)
+
+
+def test_a_dynamic_ssm_reference_reads_the_parameter_another_template_writes(tmp_path):
+    app = write(tmp_path, "app.yaml", DLQ_APP)
+    alarms = write(tmp_path, "alarms.yaml", alarm_on('"{{resolve:ssm:/app/dlq-name}}"'))
+    assert group_templates([str(app), str(alarms)]) == [[str(app), str(alarms)]]
+    results = lint_group([str(app), str(alarms)], rules=rules("SQS002"), config=Config())
+    assert not findings(results[0], "SQS002") and not unjudged(results[0], "SQS002")
+    [alone] = lint_group([str(app)], rules=rules("SQS002"), config=Config())
+    assert [f.location.logical_id for f in findings(alone, "SQS002")] == ["DLQ"]
+
+
+def built_group(*paths):
+    """A Group of parsed templates with their graphs, ready to answer hand-offs."""
+    from linter.api import read_text
+    from linter.build import graph_resources
+    from linter.stacks import Group
+
+    group = Group()
+    scopes = []
+    for path in paths:
+        scope = group.add(str(path), read_text(path.read_text(), str(path)), None)
+        scope.graph = graph_resources(str(path), scope.template, stack=scope)
+        scopes.append(scope)
+    group.ready = True
+    return scopes
+
+
+def test_an_import_two_templates_export_stays_unknown(tmp_path):
+    export = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  N:\n    Value: !GetAtt Q.QueueName\n" \
+             "    Export: {Name: dlq-name}\n"
+    first, second = write(tmp_path, "a.yaml", export), write(tmp_path, "b.yaml", export)
+    alarms = write(tmp_path, "alarms.yaml", alarm_on("!ImportValue dlq-name"))
+    [group] = group_templates([str(first), str(second), str(alarms)])
+    results = lint_group(group, rules=rules("TPL003"), config=Config())
+    assert [len(findings(r, "TPL003")) for r in results] == [1, 1, 0]
+    *_exporters, reader = built_group(first, second, alarms)
+    value = reader.import_value("dlq-name")
+    assert not value.is_known and "several templates of the run export it" in value.cases[0].value.reason
+
+
+def test_imports_that_go_round_in_a_cycle_stay_unknown(tmp_path):
+    a = write(tmp_path, "a.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  X:\n"
+                                  "    Value: !ImportValue from-b\n    Export: {Name: from-a}\n")
+    b = write(tmp_path, "b.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  X:\n"
+                                  "    Value: !ImportValue from-a\n    Export: {Name: from-b}\n")
+    results = lint_group([str(a), str(b)], config=Config())
+    assert all(r.status == "linted" and not r.errors for r in results)
+    first, _second = built_group(a, b)
+    value = first.import_value("from-b")
+    assert not value.is_known and "cycle" in value.cases[0].value.reason
