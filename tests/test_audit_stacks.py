@@ -47,3 +47,22 @@ def test_the_queue_stack_audited_alone_has_an_unalarmed_dead_letter_queue(endpoi
     assert result.exit_code == 1
     assert [(f["location"]["path"], f["location"]["logicalId"]) for f in report["findings"]] == \
         [(f"stack://{REGION}/queues", "WorkDLQ")]
+
+
+def test_an_import_of_a_stack_outside_the_audit_is_read_from_list_exports(endpoint, monkeypatch):
+    from linter.audit import discovery
+
+    asked = []
+    original = discovery._ExportList.lookup
+
+    def lookup(self, name):
+        found = original(self, name)
+        asked.append((name, found))
+        return found
+
+    monkeypatch.setattr(discovery._ExportList, "lookup", lookup)
+    result, report = audit(endpoint, "--stack", "alarms")
+    assert result.exit_code == 0, result.output
+    assert "cannot list exports" not in result.stderr
+    [(name, (value, exporter))] = asked
+    assert name == "queues-WorkDLQName" and exporter == "queues" and "WorkDLQ" in value
