@@ -16,40 +16,23 @@ from .pipeline import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError, emit, ex
 
 
 def parse_parameter_pairs(pairs) -> dict:
-    """``K=V`` pairs (several per option value allowed, separated by spaces)."""
-    out = {}
-    for item in pairs:
-        for pair in item.split():
-            key, sep, value = pair.partition("=")
-            if not sep or not key:
-                raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--parameters")
-            out[key] = value
-    return out
+    """``-p KEY=VALUE`` options, one pair each; the value keeps its spaces and commas."""
+    from .parameters import ParameterError, parse_pairs
+
+    try:
+        return parse_pairs(pairs)
+    except ParameterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--parameters") from None
 
 
 def load_parameter_file(path: str) -> dict:
     """CloudFormation CLI JSON (``[{"ParameterKey", "ParameterValue"}]``), or ``{"Parameters": {...}}``."""
-    from .config import parameter_text
+    from .parameters import ParameterError, read_file
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint="--parameter-file")
-    except ValueError as exc:
-        raise click.BadParameter(f"{path} is not valid JSON: {exc}", param_hint="--parameter-file")
-    if isinstance(data, list):
-        out = {}
-        for i, item in enumerate(data):
-            if not isinstance(item, dict) or "ParameterKey" not in item:
-                raise click.BadParameter(f"{path}: item {i} has no ParameterKey", param_hint="--parameter-file")
-            if "ParameterValue" in item:
-                out[str(item["ParameterKey"])] = parameter_text(item["ParameterValue"])
-        return out
-    if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
-        return {str(k): parameter_text(v) for k, v in data["Parameters"].items()}
-    raise click.BadParameter(f"{path}: expected a list of {{ParameterKey, ParameterValue}} or "
-                             '{"Parameters": {...}}', param_hint="--parameter-file")
+        return read_file(path)[0]
+    except ParameterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--parameter-file") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,16 +49,20 @@ def main():
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-p", "--parameters", "parameter_pairs", multiple=True, metavar="KEY=VALUE",
-              help="Template parameter value; repeat, or give several separated by spaces. Beats the "
-                   "parameter file, the config file's parameters and the template's Default.")
+              help="One template parameter value; the value may hold spaces and commas "
+                   '(-p "Description=my stack"). Repeat -p for several. Beats the parameter file, the config '
+                   "file's parameters and the template's Default.")
 @click.option("--parameter-file", type=click.Path(exists=True, dir_okay=False),
               help='Parameter values: AWS CLI JSON ([{"ParameterKey": .., "ParameterValue": ..}]) or '
                    '{"Parameters": {"Key": "Value"}}.')
+@click.option("--region", metavar="REGION", help="The stack's region (pseudo parameter AWS::Region), so mappings "
+              "keyed by region resolve; without it the region is unknown.")
+@click.option("--account-id", metavar="ID", help="The stack's account (pseudo parameter AWS::AccountId).")
 @click.option("--config-env", default="default", show_default=True, metavar="ENV",
               help="The samconfig environment a template's stack name, region and parameter overrides are "
                    "read from ([ENV.deploy.parameters], else [ENV.global.parameters]).")
 @report_options
-def check(paths, parameter_pairs, parameter_file, report, config_env="default"):
+def check(paths, parameter_pairs, parameter_file, region, account_id, report, config_env="default"):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -85,19 +72,18 @@ def check(paths, parameter_pairs, parameter_file, report, config_env="default"):
     \b
     Examples:
       cfn-arch-lint check template.yaml
-      cfn-arch-lint check infra/ --parameters Env=prod Timeout=60
+      cfn-arch-lint check infra/ -p Env=prod -p Timeout=60 --region eu-west-1
       cfn-arch-lint check template.yaml --format json -o report.json
       cfn-arch-lint check . --format github --sarif-output cfn-arch-lint.sarif
     """
     from .api import collect_paths
     from .config import rule_options
+    from .parameters import mask_secrets, undeclared
 
     if not paths:
         raise click.UsageError("give at least one template file or folder (or - for standard input)")
     config, rules = load_settings(report.config_path, report.isolated, select=report.select, ignore=report.ignore)
-    parameters = dict(config.parameters)
-    parameters.update(load_parameter_file(parameter_file) if parameter_file else {})
-    parameters.update(parse_parameter_pairs(parameter_pairs))
+    parameters, sources = _gather_parameters(config, parameter_file, parameter_pairs, region, account_id)
     notes: list[str] = []
     files, missing = collect_paths(paths, notes)
     for note in notes:
@@ -106,7 +92,20 @@ def check(paths, parameter_pairs, parameter_file, report, config_env="default"):
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
     options = rule_options(config, rules)
-    results = _lint_files(files, config, config_env, parameters, parameter_file, parameter_pairs, rules, options)
+    results = []
+    for group in _lint_groups(files, config, config_env, parameters, sources, rules, options):
+        for result in group:
+            mask_secrets(result, parameters)
+        where = ", ".join(r.path for r in group)
+        for warning in sources.take_warnings():
+            click.echo(f"cfn-arch-lint: warning: {where}: {warning}", err=True)
+        results += group
+    order = {path: i for i, path in enumerate(files)}
+    results.sort(key=lambda r: order.get(r.path, order.get("-", len(order))))
+    templates = [r.template for r in results if r.status == "linted" and r.template is not None]
+    for name in undeclared(parameters, templates) if templates else ():
+        click.echo(f"cfn-arch-lint: warning: parameter {name} ({sources.flag(name)}) is declared by no template "
+                   "checked; it is not used", err=True)
     code = emit(results, rules, missing=missing, config=config, **report.emit_arguments())
     if not files and not missing:
         click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
@@ -114,26 +113,37 @@ def check(paths, parameter_pairs, parameter_file, report, config_env="default"):
     sys.exit(code)
 
 
-def _lint_files(files, config, config_env, parameters, parameter_file, parameter_pairs, rules, options) -> list:
-    """Check the files in the groups linter.stacks forms (templates linked by exports, SSM names or nested
-    stacks are checked together), each template with its stack identity; results in the order of ``files``."""
+def _gather_parameters(config, parameter_file, pairs, region, account_id):
+    """The run's parameter values and their :class:`linter.parameters.ParameterSources`; the warnings found
+    reading them go to standard error; a file or option that cannot be read at all is a usage error."""
+    from .parameters import ParameterError, gather
+
+    try:
+        values, sources, warnings = gather(config, parameter_file, pairs, region, account_id)
+    except ParameterError as exc:
+        if parameter_file and parameter_file in str(exc):
+            raise click.BadParameter(str(exc), param_hint="--parameter-file") from None
+        raise click.UsageError(str(exc)) from None
+    for warning in warnings:
+        click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
+    return values, sources
+
+
+def _lint_groups(files, config, config_env, parameters, sources, rules, options):
+    """The results of each group linter.stacks forms (templates linked by exports, SSM names or nested stacks
+    are checked together; every other file alone), each template with its stack identity."""
     from .stacks import StackConfigError, group_templates, lint_group, stack_identities
 
-    given = load_parameter_file(parameter_file) if parameter_file else {}
-    given.update(parse_parameter_pairs(parameter_pairs))
+    # The config file's parameters are applied per template, under its stacks: entry (linter.stacks).
+    given = {k: v for k, v in parameters.items() if not sources.of(k).startswith("from config file")}
     try:
         identities = stack_identities(files, config, config_env)
+        for group in group_templates(files, config, config_env=config_env, parameters=parameters,
+                                     identities=identities):
+            yield lint_group(group, rules=rules, rule_options=options, config=config, given=given,
+                             identities=identities, parameter_source=sources)
     except StackConfigError as exc:
         raise UserError(str(exc)) from None
-    results = []
-    for group in group_templates(files, config, config_env=config_env, parameters=parameters, identities=identities):
-        try:
-            results += lint_group(group, rules=rules, rule_options=options, config=config, given=given,
-                                  identities=identities)
-        except StackConfigError as exc:
-            raise UserError(str(exc)) from None
-    order = {path: i for i, path in enumerate(files)}
-    return sorted(results, key=lambda r: order.get(r.path, order.get("-", len(order))))
 
 
 @main.command(name="rules")

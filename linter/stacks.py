@@ -112,7 +112,7 @@ def _samconfig(path: str, env: str) -> tuple[str, StackIdentity]:
     overrides, where = setting("parameter_overrides")
     for key, value in _overrides(overrides, path).items():
         identity.parameters[key] = value
-        identity.sources[key] = f"{where} parameter_overrides"
+        identity.sources[key] = f"from {where} parameter_overrides"
     return template, identity
 
 
@@ -177,6 +177,7 @@ def _apply_entry(identity: StackIdentity, key: str, entry: dict, config) -> Stac
     from .config import parameter_text
 
     where = f"{os.path.basename(config.path or 'config')} stacks: {key}"
+    cited = f"from {where}"
     out = StackIdentity(identity.name, identity.region, dict(identity.parameters), dict(identity.sources),
                         identity.where)
     if entry.get("stack-name"):
@@ -186,8 +187,8 @@ def _apply_entry(identity: StackIdentity, key: str, entry: dict, config) -> Stac
     layers = []
     if entry.get("parameter-file"):
         file = os.path.join(config.root, str(entry["parameter-file"]))
-        layers.append((read_parameter_file(file), f"{where} parameter-file {entry['parameter-file']}"))
-    layers.append(({str(k): parameter_text(v) for k, v in (entry.get("parameters") or {}).items()}, where))
+        layers.append((read_parameter_file(file), f"{cited} parameter-file {entry['parameter-file']}"))
+    layers.append(({str(k): parameter_text(v) for k, v in (entry.get("parameters") or {}).items()}, cited))
     for values, source in layers:
         for name, value in values.items():
             out.parameters[name] = value
@@ -242,8 +243,38 @@ def template_parameters(identity: StackIdentity | None, config=None, given: dict
     pseudo = identity.pseudo() if identity is not None else {}
     for name in list(pseudo):
         if name in parameters:
-            del pseudo[name]   # -p AWS::Region=… beats the samconfig region
+            del pseudo[name]   # -p AWS::Region=… (or --region) beats the samconfig region
+    if "AWS::StackName" in pseudo and identity.where:
+        sources["AWS::StackName"] = f"from {identity.where}"
     return parameters, sources, pseudo
+
+
+class TemplateSources:
+    """Where one template's parameter values came from: its own (samconfig, the config's ``stacks:`` entry)
+    over the run's (a text, or a :class:`linter.parameters.ParameterSources`, which also keeps the warnings)."""
+
+    def __init__(self, run, own: dict):
+        self.run = run
+        self.own = dict(own)
+        self.by_name = {**getattr(run, "by_name", {}), **self.own}
+        self.default = run if isinstance(run, str) else getattr(run, "default", CLI_SOURCE)
+
+    def of(self, name: str) -> str:
+        if name in self.own:
+            return self.own[name]
+        return self.run.of(name) if hasattr(self.run, "of") else self.run
+
+    def flag(self, name: str) -> str:
+        if name in self.own:
+            return self.own[name][len("from "):] if self.own[name].startswith("from ") else self.own[name]
+        return self.run.flag(name) if hasattr(self.run, "flag") else self.of(name)
+
+    def warn(self, message: str) -> None:
+        if hasattr(self.run, "warn"):
+            self.run.warn(message)
+
+    def take_warnings(self) -> list[str]:
+        return self.run.take_warnings() if hasattr(self.run, "take_warnings") else []
 
 
 # ---------------------------------------------------------------- what links templates
@@ -659,11 +690,12 @@ def _line(mapping, key) -> int:
 
 
 def lint_group(paths, *, rules=None, rule_options=None, config=None, config_env: str = "default",
-               given: dict | None = None, given_sources: dict | None = None,
-               identities: dict | None = None) -> list:
+               given: dict | None = None, given_sources: dict | None = None, identities: dict | None = None,
+               parameter_source=CLI_SOURCE) -> list:
     """Check the templates of one group (see :func:`group_templates`) together: a FileResult per path, in order.
 
-    ``given`` are the ``--parameter-file`` and ``-p`` values (``-p`` winning), ``config`` the
+    ``given`` are the ``--parameter-file``, ``--region`` and ``-p`` values (``-p`` winning) and
+    ``parameter_source`` where they came from (a :class:`linter.parameters.ParameterSources`), ``config`` the
     :class:`linter.config.Config` (its ``parameters`` and ``stacks:``), ``identities`` the stack identities
     when already read (:func:`stack_identities`). A group of one is checked as :func:`linter.api.lint_file`
     checks a file.
@@ -678,8 +710,9 @@ def lint_group(paths, *, rules=None, rule_options=None, config=None, config_env:
     if len(paths) == 1:
         parameters, sources, pseudo = template_parameters(identities.get(paths[0]), config, given, given_sources)
         return [lint_file(paths[0], parameters=parameters, pseudo=pseudo or None, rules=rules,
-                          rule_options=rule_options, parameter_sources=sources or None)]
-    return _lint_together(paths, rules, rule_options, config, given, given_sources, identities)
+                          rule_options=rule_options, parameter_source=parameter_source,
+                          parameter_sources=sources or None)]
+    return _lint_together(paths, rules, rule_options, config, given, given_sources, identities, parameter_source)
 
 
 @dataclass
@@ -701,7 +734,8 @@ class TemplateInput:
     children: dict = field(default_factory=dict)
 
 
-def _lint_together(paths, rules, rule_options, config, given, given_sources, identities) -> list:
+def _lint_together(paths, rules, rule_options, config, given, given_sources, identities,
+                   parameter_source=CLI_SOURCE) -> list:
     from .api import lint_file, read_text
     from .load import ParseError, decode
 
@@ -720,9 +754,11 @@ def _lint_together(paths, rules, rule_options, config, given, given_sources, ide
         if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
             # Unreadable, not a template, a parse error: checked alone says exactly why.
             results[path] = lint_file(path, parameters=parameters, pseudo=pseudo or None, rules=rules,
-                                      rule_options=rule_options, parameter_sources=sources or None)
+                                      rule_options=rule_options, parameter_source=parameter_source,
+                                      parameter_sources=sources or None)
             continue
-        inputs.append(TemplateInput(path, template, text, parameters, sources, pseudo, identity=identity))
+        inputs.append(TemplateInput(path, template, text, parameters, sources, pseudo, parameter_source,
+                                    identity=identity))
     for result in lint_inputs(inputs, rules=rules, rule_options=rule_options):
         results[result.path] = result
     return [results[p] for p in paths]

@@ -58,7 +58,7 @@ def test_samconfig_gives_stack_name_region_and_overrides_cited_by_section():
     assert (identity.name, identity.region) == ("shop-app", "eu-west-1")
     assert identity.where == "samconfig.toml [default.global.parameters]"
     assert identity.parameters == {"WorkerTimeout": "20"}
-    assert identity.sources["WorkerTimeout"] == "samconfig.toml [default.deploy.parameters] parameter_overrides"
+    assert identity.sources["WorkerTimeout"] == "from samconfig.toml [default.deploy.parameters] parameter_overrides"
     _template, prod = read_samconfig(str(SHOP / "network"), "prod")
     assert prod.name == "shop-network-prod" and prod.parameters == {}
 
@@ -78,9 +78,9 @@ def test_parameter_precedence_command_line_then_stacks_entry_then_config_then_sa
     identity = stack_identities([str(template)], config)[str(template)]
     parameters, sources, pseudo = template_parameters(identity, config, {"D": "cli"})
     assert parameters == {"A": "sam", "B": "config", "C": "entry", "D": "cli"}
-    assert sources["A"].startswith("samconfig.toml") and "stacks: template.yaml" in sources["C"]
-    assert "B" not in sources and "D" not in sources   # cited as given on the command line, as before
-    assert pseudo == {"AWS::StackName": "s"}
+    assert sources["A"].startswith("from samconfig.toml") and "stacks: template.yaml" in sources["C"]
+    assert "B" not in sources and "D" not in sources   # cited as the run's sources say (config file, -p)
+    assert pseudo == {"AWS::StackName": "s"} and sources["AWS::StackName"].startswith("from samconfig.toml")
 
 
 def test_a_broken_samconfig_is_a_usage_error(tmp_path):
