@@ -58,13 +58,17 @@ def main():
 @click.option("--region", metavar="REGION", help="The stack's region (pseudo parameter AWS::Region), so mappings "
               "keyed by region resolve; without it the region is unknown.")
 @click.option("--account-id", metavar="ID", help="The stack's account (pseudo parameter AWS::AccountId).")
+@click.option("--config-env", default="default", show_default=True, metavar="ENV",
+              help="The samconfig environment a template's stack name, region and parameter overrides are "
+                   "read from ([ENV.deploy.parameters], else [ENV.global.parameters]).")
 @click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
               help="Folder walks skip paths matching these globs, instead of the default list (hidden folders "
                    "such as .aws-sam/, node_modules/, cdk.out/) and the config file's exclude; repeatable.")
 @click.option("--extend-exclude", "extend_exclude", multiple=True, metavar="GLOB",
               help="Folder walks also skip paths matching these globs; repeatable.")
 @report_options
-def check(paths, parameter_pairs, parameter_file, region, account_id, exclude, extend_exclude, report):
+def check(paths, parameter_pairs, parameter_file, region, account_id, exclude, extend_exclude, report,
+          config_env="default"):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template; what git
     ignores and the excludes are skipped) or - for standard input. No path means the current folder.
 
@@ -79,7 +83,7 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, exclude, e
       cfn-arch-lint check template.yaml --format json -o report.json
       cfn-arch-lint check . --format github --sarif-output cfn-arch-lint.sarif
     """
-    from .api import collect_paths, lint_file
+    from .api import collect_paths
     from .config import rule_options
     from .parameters import mask_secrets, undeclared
 
@@ -95,12 +99,15 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, exclude, e
 
     options = rule_options(config, rules)
     results = []
-    for path in files:
-        result = lint_file(path, parameters=parameters, rules=rules, rule_options=options, parameter_source=sources)
-        mask_secrets(result, parameters)
+    for group in _lint_groups(files, config, config_env, parameters, sources, rules, options):
+        for result in group:
+            mask_secrets(result, parameters)
+        where = ", ".join(r.path for r in group)
         for warning in sources.take_warnings():
-            click.echo(f"cfn-arch-lint: warning: {result.path}: {warning}", err=True)
-        results.append(result)
+            click.echo(f"cfn-arch-lint: warning: {where}: {warning}", err=True)
+        results += group
+    order = {path: i for i, path in enumerate(files)}
+    results.sort(key=lambda r: order.get(r.path, order.get("-", len(order))))
     templates = [r.template for r in results if r.status == "linted" and r.template is not None]
     for name in undeclared(parameters, templates) if templates else ():
         click.echo(f"cfn-arch-lint: warning: parameter {name} ({sources.flag(name)}) is declared by no template "
@@ -140,6 +147,23 @@ def _gather_parameters(config, parameter_file, pairs, region, account_id):
     for warning in warnings:
         click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
     return values, sources
+
+
+def _lint_groups(files, config, config_env, parameters, sources, rules, options):
+    """The results of each group linter.stacks forms (templates linked by exports, SSM names or nested stacks
+    are checked together; every other file alone), each template with its stack identity."""
+    from .stacks import StackConfigError, group_templates, lint_group, stack_identities
+
+    # The config file's parameters are applied per template, under its stacks: entry (linter.stacks).
+    given = {k: v for k, v in parameters.items() if not sources.of(k).startswith("from config file")}
+    try:
+        identities = stack_identities(files, config, config_env)
+        for group in group_templates(files, config, config_env=config_env, parameters=parameters,
+                                     identities=identities):
+            yield lint_group(group, rules=rules, rule_options=options, config=config, given=given,
+                             identities=identities, parameter_source=sources)
+    except StackConfigError as exc:
+        raise UserError(str(exc)) from None
 
 
 @main.command(name="rules")

@@ -17,13 +17,17 @@ Keys (YAML spelling; TOML is the same under ``[tool.cfn-arch-lint]``)::
     rules: {SQS001: {multiplier: 4}}  # rule options
     per-path-ignores: {"legacy/**": [SQS001]}   # globs relative to the config file's folder
     parameters: {Env: prod}           # template parameter values
+    stacks:                           # per template (paths or globs relative to the config file's folder)
+      network/template.yaml: {stack-name: net-prod, region: eu-west-1, parameters: {Env: prod}}
+      app/template.yaml: {stack-name: app-prod, parameter-file: params/app-prod.json}
 
 ``exclude`` and ``extend-exclude`` are globs relative to the config file's folder (a pattern without ``/``
 matches any one folder or file name); they apply to folder walks, never to a file named on the command line.
 
 Precedence: a command-line flag beats the config value, except ``--ignore``, which adds to the config's
 ``ignore`` (it never replaces it); template suppressions always apply. ``--parameters`` beat
-``--parameter-file``, which beats ``parameters`` here.
+``--parameter-file``, which beats a ``stacks:`` entry, which beats ``parameters`` here (linter.stacks has
+the whole order, samconfig included).
 """
 from __future__ import annotations
 
@@ -42,6 +46,9 @@ DEFAULT_EXCLUDE = (".*/", "node_modules/", "__pycache__/", "cdk.out/")
 _CODE_LIST = {"anyOf": [{"type": "string", "minLength": 1},
                         {"type": "array", "items": {"type": "string", "minLength": 1}}]}
 
+_PARAMETER_VALUE = {"anyOf": [{"type": ["string", "number", "boolean"]},
+                               {"type": "array", "items": {"type": ["string", "number", "boolean"]}}]}
+
 SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -56,9 +63,13 @@ SCHEMA = {
         "severity-overrides": {"type": "object", "additionalProperties": {"enum": SEVERITIES}},
         "rules": {"type": "object", "additionalProperties": {"type": "object"}},
         "per-path-ignores": {"type": "object", "additionalProperties": _CODE_LIST},
-        "parameters": {"type": "object", "additionalProperties": {
-            "anyOf": [{"type": ["string", "number", "boolean"]},
-                      {"type": "array", "items": {"type": ["string", "number", "boolean"]}}]}},
+        "parameters": {"type": "object", "additionalProperties": _PARAMETER_VALUE},
+        "stacks": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"stack-name": {"type": "string", "minLength": 1},
+                           "region": {"type": "string", "minLength": 1},
+                           "parameters": {"type": "object", "additionalProperties": _PARAMETER_VALUE},
+                           "parameter-file": {"type": "string", "minLength": 1}}}},
     },
 }
 
@@ -81,6 +92,7 @@ class Config:
     fail_on: str | None = None
     exclude: list[str] | None = None           # None: DEFAULT_EXCLUDE
     extend_exclude: list[str] = field(default_factory=list)   # see linter.cli.walk_excludes
+    stacks: dict[str, dict] = field(default_factory=dict)   # template path → stack-name, region, parameters
 
 
 def find(start: str | None = None) -> str | None:
@@ -163,8 +175,12 @@ def read(path: str) -> dict:
         data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
-    # Accept snake_case spellings of the top-level keys too.
-    return {str(k).replace("_", "-"): v for k, v in data.items()}
+    # Accept snake_case spellings of the top-level keys too (and of a stacks: entry's keys).
+    data = {str(k).replace("_", "-"): v for k, v in data.items()}
+    if isinstance(data.get("stacks"), dict):
+        data["stacks"] = {k: ({str(key).replace("_", "-"): v for key, v in e.items()} if isinstance(e, dict) else e)
+                          for k, e in data["stacks"].items()}
+    return data
 
 
 def _key_path(error) -> str:
@@ -225,6 +241,7 @@ def load(path: str) -> Config:
         fail_on=data.get("fail-on"),
         exclude=[str(p) for p in data["exclude"]] if "exclude" in data else None,
         extend_exclude=[str(p) for p in data.get("extend-exclude") or ()],
+        stacks={str(k): dict(v) for k, v in (data.get("stacks") or {}).items()},
     )
 
 
