@@ -230,7 +230,7 @@ def test_check_format_html_writes_the_report(tmp_path):
     assert 'id="node-s0-OrderQueue"' in text or 'id="node&#45;s0&#45;OrderQueue"' in text
 
 
-def _render_in_chromium(page: pathlib.Path, shot: pathlib.Path, size="1000,750"):
+def _render_in_chromium(page: pathlib.Path, shot: pathlib.Path, size="800,600"):
     started = time.perf_counter()
     done = chromium(page.as_uri(), "--dump-dom", f"--window-size={size}")
     dom_seconds = time.perf_counter() - started

@@ -69,6 +69,10 @@ document.querySelectorAll('section.template').forEach(function (section) {
   });
 });
 document.body.dataset.ready = 'yes';
+window.addEventListener('load', function () {   // time from navigation to a laid-out page, for measurements
+  document.body.getBoundingClientRect();
+  document.body.dataset.loadedMs = String(Math.round(performance.now()));
+});
 """
 
 
@@ -138,12 +142,16 @@ def _section(picture: Picture, drawing: str, prefix: str) -> str:
 
 
 def _table(picture: Picture, prefix: str) -> str:
-    drawn = [f for f in picture.findings if picture.node_of(f)]
-    others = [f for f in picture.findings if not picture.node_of(f)]
+    nodes_of: dict[int, list] = {}
+    for node in picture.nodes.values():
+        for finding in node.findings:
+            nodes_of.setdefault(id(finding), []).append(node)
+    drawn = [f for f in picture.findings if id(f) in nodes_of]
+    others = [f for f in picture.findings if id(f) not in nodes_of]
     rows = []
     anchored: set[str] = set()
     for index, finding in enumerate(drawn + others):
-        nodes = picture.node_of(finding)
+        nodes = nodes_of.get(id(finding), [])
         anchors = "".join(f'<span id="findings-{prefix}{n.key}"></span>' for n in nodes if n.key not in anchored)
         anchored.update(n.key for n in nodes)
         resources = ", ".join(f'<a href="#node-{prefix}{n.key}">{escape(n.logical_id)}</a>' for n in nodes) \

@@ -83,8 +83,12 @@ class Picture:
     groups: list[str] = field(default_factory=list)         # in order of appearance; one means no boxes
 
     def node_of(self, finding: Finding) -> list[Node]:
-        """The nodes a finding is drawn on."""
-        return [n for n in self.nodes.values() if finding in n.findings]
+        """The nodes a finding is drawn on (none when its resources are not drawn)."""
+        index: dict[int, list[Node]] = {}
+        for node in self.nodes.values():
+            for drawn in node.findings:
+                index.setdefault(id(drawn), []).append(node)
+        return index.get(id(finding), [])
 
 
 class PictureError(ValueError):
