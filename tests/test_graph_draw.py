@@ -279,3 +279,17 @@ def test_300_resource_template_renders_in_time(tmp_path):
     print(f"300-resource template: page built in {build_seconds:.2f} s ({len(report) // 1024} kB), "
           f"Chromium load + DOM {dom_seconds:.2f} s, load + screenshot {shot_seconds:.2f} s")
     assert build_seconds < 30 and shot_seconds < 120
+
+
+def test_links_between_templates_checked_together_are_drawn_and_boxes_name_stacks():
+    from types import SimpleNamespace
+
+    alerts, orders = (lint_file(str(p), rules=RULES).graph for p in (ALERTS, EXAMPLE))
+    # As cross-template analysis links them: an alarm of one stack on a queue of another.
+    alerts.link("alarms-on", alerts.resources["AlertDLQDepth"], orders.resources["OrderDLQ"])
+    orders.stack = SimpleNamespace(identity=SimpleNamespace(name="orders-prod"), path=orders.path)
+    picture = picture_of([alerts, orders])
+    assert ("AlertDLQDepth", "t1_OrderDLQ", "alarms-on") in {(l.source, l.target, l.kind) for l in picture.links}
+    assert picture.groups == [str(ALERTS), f"stack orders-prod ({EXAMPLE})"]
+    parsed = parse_mermaid(mermaid.render(picture))
+    assert set(parsed["groups"].values()) == set(picture.groups)

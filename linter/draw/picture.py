@@ -116,7 +116,7 @@ def picture_of(graphs, findings=(), *, focus: str | None = None, depth: int = 1,
     by_resource: dict[int, Node] = {}
     for index, graph in enumerate(graphs):
         for resource in graph.resources.values():
-            group = str(getattr(resource, "stack", None) or graph.path)
+            group = group_of(resource, graph)
             key = _UNSAFE.sub("_", f"t{index}_{resource.logical_id}" if several else resource.logical_id)
             node = Node(key, resource.logical_id, resource.type, group, origin=resource.origin or "",
                         condition=_condition_text(resource))
@@ -124,12 +124,27 @@ def picture_of(graphs, findings=(), *, focus: str | None = None, depth: int = 1,
             by_resource[id(resource)] = node
             if group not in picture.groups:
                 picture.groups.append(group)
+    # Links after every node exists: an edge may join resources of two templates checked together.
+    for graph in graphs:
         _attach_findings(picture, graph, by_resource, findings, single=not several)
         picture.links.extend(_links(graph, by_resource, hide))
     picture.links = list(dict.fromkeys(picture.links))
     if focus is not None:
         _keep_neighbourhood(picture, focus, depth)
     return picture
+
+
+def group_of(resource, graph) -> str:
+    """The box a resource is drawn in: its stack when cross-template analysis gave it one (a ``stack``
+    attribute on the resource or its graph: a name, or an object with ``identity.name``/``path``), else
+    its template's path."""
+    stack = getattr(resource, "stack", None) or getattr(graph, "stack", None)
+    if stack is None:
+        return graph.path
+    if isinstance(stack, str):
+        return stack
+    name = getattr(getattr(stack, "identity", None), "name", None)
+    return f"stack {name} ({graph.path})" if name else str(getattr(stack, "path", None) or graph.path)
 
 
 def _condition_text(resource) -> str:

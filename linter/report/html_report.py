@@ -1,8 +1,9 @@
 """HTML report for ``check --format html``: the drawing of each template with its findings, and the table.
 
 The same page ``cfn-arch-lint graph --format html`` writes (:mod:`linter.draw.html`), one section per
-template, so CI can upload it as an artifact. A file that could not be read has its findings listed
-without a drawing.
+template — or per group of templates checked together (their graphs share ``graph.stack.group``), drawn
+in one picture so links between them show — so CI can upload it as an artifact. A file that could not be
+read has its findings listed without a drawing.
 """
 from __future__ import annotations
 
@@ -11,15 +12,24 @@ def render(report) -> str:
     from ..draw.html import page
     from ..draw.picture import Picture, picture_of
 
-    pictures, notes = [], []
+    sections: dict[int, list] = {}   # one section per template, or per group checked together
     for result in report.results:
-        findings = [f for f in report.findings if f.location.path == result.path]
         if result.graph is not None:
-            pictures.append(picture_of([result.graph], findings, title=result.path))
-        elif findings:
-            pictures.append(Picture(title=f"{result.path} ({result.status})", findings=findings))
-    for path in report.missing:
-        notes.append(f"{path}: no such file or folder")
+            together = getattr(getattr(result.graph, "stack", None), "group", None)
+            sections.setdefault(id(together) if together is not None else id(result), []).append(result)
+        elif any(f.location.path == result.path for f in report.findings):
+            sections[id(result)] = [result]
+    pictures = []
+    for results in sections.values():
+        paths = {r.path for r in results}
+        findings = [f for f in report.findings if f.location.path in paths]
+        title = ", ".join(r.path for r in results)
+        graphs = [r.graph for r in results if r.graph is not None]
+        if graphs:
+            pictures.append(picture_of(graphs, findings, title=title))
+        else:
+            pictures.append(Picture(title=f"{title} ({results[0].status}, not drawn)", findings=findings))
+    notes = [f"{path}: no such file or folder" for path in report.missing]
     counts = report.counts()
     linted = report.status_counts().get("linted", 0)
     summary = (f"{linted} template{'s' * (linted != 1)} linted: "
