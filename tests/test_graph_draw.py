@@ -289,7 +289,7 @@ def test_links_between_templates_checked_together_are_drawn_and_boxes_name_stack
     alerts.link("alarms-on", alerts.resources["AlertDLQDepth"], orders.resources["OrderDLQ"])
     orders.stack = SimpleNamespace(identity=SimpleNamespace(name="orders-prod"), path=orders.path)
     picture = picture_of([alerts, orders])
-    assert ("AlertDLQDepth", "t1_OrderDLQ", "alarms-on") in {(l.source, l.target, l.kind) for l in picture.links}
+    assert ("t0_AlertDLQDepth", "t1_OrderDLQ", "alarms-on") in {(l.source, l.target, l.kind) for l in picture.links}
     assert picture.groups == [str(ALERTS), f"stack orders-prod ({EXAMPLE})"]
     parsed = parse_mermaid(mermaid.render(picture))
     assert set(parsed["groups"].values()) == set(picture.groups)
