@@ -22,6 +22,8 @@ _LINK = re.compile(rf"({_IDENT}) (-->|-\.->)\|([^|\"]+)\| ({_IDENT})")
 _CLASSDEF = re.compile(rf"classDef ({_IDENT}) ([a-z-]+:[^,\s]+(?: [^,\s]+)*(?:,[a-z-]+:[^,\s]+(?: [^,\s]+)*)*)")
 _CLASS = re.compile(rf"class ({_IDENT}(?:,{_IDENT})*) ({_IDENT})")
 _ENTITY = re.compile(r"#(quot|lt|gt|35);")
+_KEYWORDS = {"end", "subgraph", "graph", "flowchart", "style", "classdef", "class", "click", "linkstyle", "call",
+             "href", "default", "direction"}
 
 
 class MermaidError(ValueError):
@@ -34,7 +36,7 @@ def parse_mermaid(text: str) -> dict:
     Returns {"direction", "nodes": {id: [label lines]}, "links": [(a, arrow, label, b)], "groups": {id: label},
     "classes": {class: set(ids)}, "class_defs": {class: style}}. Checks: every line is one of the forms, a
     label has no raw quote or angle bracket other than ``<br/>``, subgraphs close, links and ``class`` name
-    declared nodes, every class used is defined, no node is declared twice.
+    declared nodes, every class used is defined, no node is declared twice, no node id is a keyword.
     """
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("%%")]
     if not lines or not _HEADER.fullmatch(lines[0]):
@@ -57,6 +59,8 @@ def parse_mermaid(text: str) -> dict:
         elif match := _CLASS.fullmatch(line):
             out["classes"].setdefault(match.group(2), set()).update(match.group(1).split(","))
         elif match := _NODE.fullmatch(line):
+            if match.group(1).lower() in _KEYWORDS:
+                raise MermaidError(f"line {number}: node id {match.group(1)!r} is a Mermaid keyword")
             if match.group(1) in out["nodes"]:
                 raise MermaidError(f"line {number}: node {match.group(1)} declared twice")
             out["nodes"][match.group(1)] = _label(match.group(2), number)

@@ -125,6 +125,7 @@ def test_mermaid_escapes_awkward_group_names(tmp_path):
     'flowchart LR\n  subgraph g["s"]\n  A["x"]\n',         # subgraph not closed
     'flowchart LR\n  A["x"]\n  class A error\n',          # class without classDef
     'graph LR\n  A["x"]\n',                               # not the flowchart header we write
+    'flowchart LR\n  end["x"]\n',                          # a keyword as a node id
 ])
 def test_the_mermaid_parser_rejects_what_mermaid_would_misread(broken):
     with pytest.raises(MermaidError):
@@ -293,3 +294,27 @@ def test_links_between_templates_checked_together_are_drawn_and_boxes_name_stack
     assert picture.groups == [str(ALERTS), f"stack orders-prod ({EXAMPLE})"]
     parsed = parse_mermaid(mermaid.render(picture))
     assert set(parsed["groups"].values()) == set(picture.groups)
+
+
+def test_awkward_logical_ids_stay_distinct_and_never_read_as_mermaid_syntax():
+    text = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  end:
+    Type: AWS::SQS::Queue
+  Style:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt end.Arn, maxReceiveCount: 3}
+  Jobs-Queue:
+    Type: AWS::SQS::Queue
+  Jobs_Queue:
+    Type: AWS::SQS::Queue
+"""
+    result = lint_text(text, "odd.yaml", rules=RULES)
+    picture = picture_of([result.graph], result.findings)
+    assert len(picture.nodes) == 4 and {"Jobs_Queue", "Jobs_Queue_"} <= set(picture.nodes)
+    parsed = parse_mermaid(mermaid.render(picture))
+    assert {"r_end", "r_Style"} <= set(parsed["nodes"])
+    assert ("r_end", "-->", "dlq-of", "r_Style") in parsed["links"]
+    assert not {"end", "Style"} & set(parsed["nodes"])

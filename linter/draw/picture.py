@@ -118,6 +118,8 @@ def picture_of(graphs, findings=(), *, focus: str | None = None, depth: int = 1,
         for resource in graph.resources.values():
             group = group_of(resource, graph)
             key = _UNSAFE.sub("_", f"t{index}_{resource.logical_id}" if several else resource.logical_id)
+            while key in picture.nodes:   # ids CloudFormation would reject ("My-Queue", "My_Queue") stay apart
+                key += "_"
             node = Node(key, resource.logical_id, resource.type, group, origin=resource.origin or "",
                         condition=_condition_text(resource))
             picture.nodes[key] = node
