@@ -3,8 +3,8 @@
 Left to right, as ``dot -Grankdir=LR`` would: cycles are broken by reversing the links a depth-first walk
 finds going back; each node's column is the longest path to it; the order inside a column is improved by
 a few barycentre sweeps (Sugiyama's heuristic, without dummy nodes: a link that skips columns is a curve).
-Resources without any link are packed in a grid under the connected ones, so a large template does not
-become one tall column. Each group (stack) is laid out on its own, the groups one under the other.
+Each connected part of the graph gets its own band, largest first; resources without any link are packed
+in a grid under them, so a large template does not become one tall column. Each group (stack) is laid out on its own, the groups one under the other.
 
 The SVG uses the same ids and classes as Graphviz's output for the same picture (``g.node#node-KEY``,
 ``g.link``), so the HTML report, its links and its tests do not depend on which layout made it.
@@ -53,15 +53,65 @@ def layout(picture: Picture) -> dict[str, tuple[float, float, float, float]]:
 def _layout_group(picture, keys, links):
     sizes = {k: _size(picture.nodes[k]) for k in keys}
     linked = {k for pair in links for k in pair}
-    connected = [k for k in keys if k in linked]
     loose = [k for k in keys if k not in linked]
-    forward = _acyclic(connected, links)
-    column = _columns(connected, forward)
+    placed: dict[str, tuple[float, float, float, float]] = {}
+    total_width, y = 0.0, 0.0
+    # Each connected part in its own band, so unrelated parts of a stack do not interleave.
+    for part in _components([k for k in keys if k in linked], links):
+        members = set(part)
+        band, width, height = _layout_band(part, [l for l in links if l[0] in members], sizes)
+        for key, (x, top, w, h) in band.items():
+            placed[key] = (x, top + y, w, h)
+        total_width = max(total_width, width)
+        y += height + GROUP_GAP
+    # Loose resources: a grid of equal cells under the connected part.
+    if loose:
+        cell_w = max(sizes[k][0] for k in loose)
+        cell_h = max(sizes[k][1] for k in loose)
+        fits = int((total_width + 20) // (cell_w + 20))
+        per_row = max(1, min(len(loose), fits if fits > 0 else GRID_COLUMNS))
+        for index, key in enumerate(loose):
+            row, col = divmod(index, per_row)
+            w, h = sizes[key]
+            placed[key] = (col * (cell_w + 20) + (cell_w - w) / 2, y + row * (cell_h + ROW_GAP), w, h)
+        rows = (len(loose) + per_row - 1) // per_row
+        total_width = max(total_width, per_row * (cell_w + 20) - 20)
+        y += rows * (cell_h + ROW_GAP) - ROW_GAP
+    else:
+        y = max(y - GROUP_GAP, 0.0)
+    return placed, total_width, y
+
+
+def _components(keys, links) -> list[list[str]]:
+    """The connected parts (links taken both ways), each in the template's order, largest first."""
+    neighbours: dict[str, set[str]] = {k: set() for k in keys}
+    for source, target in links:
+        neighbours[source].add(target)
+        neighbours[target].add(source)
+    seen: set[str] = set()
+    parts = []
+    for start in keys:
+        if start in seen:
+            continue
+        seen.add(start)
+        part, stack = set(), [start]
+        while stack:
+            key = stack.pop()
+            part.add(key)
+            for other in neighbours[key] - seen:
+                seen.add(other)
+                stack.append(other)
+        parts.append([k for k in keys if k in part])
+    return sorted(parts, key=len, reverse=True)
+
+
+def _layout_band(keys, links, sizes):
+    forward = _acyclic(keys, links)
+    column = _columns(keys, forward)
     columns: dict[int, list[str]] = {}
-    for key in connected:   # the template's order first: stable, and close to how authors group things
+    for key in keys:   # the template's order first: stable, and close to how authors group things
         columns.setdefault(column[key], []).append(key)
     _order(columns, forward)
-
     placed = {}
     x = 0.0
     heights = {c: sum(sizes[k][1] for k in ks) + ROW_GAP * (len(ks) - 1) for c, ks in columns.items()}
@@ -74,21 +124,7 @@ def _layout_group(picture, keys, links):
             placed[key] = (x + (width - w) / 2, y, w, h)
             y += h + ROW_GAP
         x += width + COLUMN_GAP
-    total_width = max(x - COLUMN_GAP, 0.0)
-    y = tallest + (GROUP_GAP if connected and loose else 0)
-    # Loose resources: a grid of equal cells under the connected part.
-    if loose:
-        cell_w = max(sizes[k][0] for k in loose)
-        cell_h = max(sizes[k][1] for k in loose)
-        per_row = max(1, min(GRID_COLUMNS, len(loose), int((total_width + COLUMN_GAP) // (cell_w + 20)) or GRID_COLUMNS))
-        for index, key in enumerate(loose):
-            row, col = divmod(index, per_row)
-            w, h = sizes[key]
-            placed[key] = (col * (cell_w + 20) + (cell_w - w) / 2, y + row * (cell_h + ROW_GAP), w, h)
-        rows = (len(loose) + per_row - 1) // per_row
-        total_width = max(total_width, per_row * (cell_w + 20) - 20)
-        y += rows * (cell_h + ROW_GAP) - ROW_GAP
-    return placed, total_width, y
+    return placed, max(x - COLUMN_GAP, 0.0), tallest
 
 
 def _acyclic(keys, links) -> list[tuple[str, str]]:
