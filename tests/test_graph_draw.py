@@ -318,3 +318,25 @@ Resources:
     assert {"r_end", "r_Style"} <= set(parsed["nodes"])
     assert ("r_end", "-->", "dlq-of", "r_Style") in parsed["links"]
     assert not {"end", "Style"} & set(parsed["nodes"])
+
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the project")
+def test_real_templates_draw_in_every_format():
+    """A sample of the corpus (every 60th template): Mermaid the parser accepts, DOT, and a self-contained
+    page with every resource drawn, never a traceback."""
+    files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template"))[::60]
+    drawn = 0
+    for path in files:
+        result = lint_file(str(path), rules=RULES)
+        if result.graph is None:
+            continue
+        picture = picture_of([result.graph], result.findings)
+        assert set(parse_mermaid(mermaid.render(picture))["nodes"]) == {mermaid.node_id(k) for k in picture.nodes}
+        assert dot.render(picture).count(" -> ") == len(picture.links)
+        page = html.page([picture], title=str(path), layout="python")
+        assert page.count('<g class="node') == len(picture.nodes), path
+        drawn += 1
+    assert drawn >= 20
