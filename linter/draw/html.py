@@ -9,10 +9,10 @@ Check boxes hide link kinds. After load, a short script counts the drawn nodes i
 """
 from __future__ import annotations
 
-import os
 import time
 from html import escape
 
+from ..findings import Severity
 from . import dot, style, svg
 from .picture import Picture
 
@@ -100,21 +100,15 @@ def page(pictures: list[Picture], *, title: str, layout: str = "auto", notes=(),
     head += [f'<p class="note">{escape(note)}</p>' for note in notes]
     head.append(f'<p class="note">Drawn by the {layouts} layout in {elapsed:.2f} s. '
                 + "".join(f'<span style="background:{f};border-color:{b};color:{t}">{label}</span>'
-                          for label, (f, b, t) in (("error", style.colours(_sev("ERROR"))),
-                                                   ("warning", style.colours(_sev("WARNING"))),
-                                                   ("info", style.colours(_sev("INFO"))),
+                          for label, (f, b, t) in (("error", style.colours(Severity.ERROR)),
+                                                   ("warning", style.colours(Severity.WARNING)),
+                                                   ("info", style.colours(Severity.INFO)),
                                                    ("no finding", style.colours(None))))
                 + "dashed: created by SAM; double border: exists only under a condition.</p>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width\"><title>cfn-arch-lint: {escape(title)}</title>"
             f"<style>{_CSS}{kinds_rules}</style></head>\n<body>\n<header class=\"legend\">{''.join(head)}</header>\n"
             + "\n".join(sections) + f"\n<script>{_SCRIPT}</script>\n</body></html>\n")
-
-
-def _sev(name):
-    from ..findings import Severity
-
-    return Severity[name]
 
 
 def _section(picture: Picture, drawing: str, prefix: str) -> str:
@@ -164,10 +158,3 @@ def _table(picture: Picture, prefix: str) -> str:
         return '<p class="note">No findings.</p>'
     return ('<table class="findings"><thead><tr><th>severity</th><th>rule</th><th>resource</th><th>message</th>'
             "<th>where</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-
-
-def write(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)

@@ -169,7 +169,7 @@ def _attach_findings(picture: Picture, graph, by_resource, findings, single: boo
 def _links(graph, by_resource, hide) -> list[Link]:
     out = []
     joined = set()
-    for edge in graph._edges:  # noqa: SLF001  (every edge, in the order the builder made them)
+    for edge in (e for kind in kinds.EDGE_KINDS for e in graph.edges(kind)):
         if edge.source is edge.target:
             continue
         source, target = by_resource.get(id(edge.source)), by_resource.get(id(edge.target))
