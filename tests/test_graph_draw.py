@@ -340,3 +340,12 @@ def test_real_templates_draw_in_every_format():
         assert page.count('<g class="node') == len(picture.nodes), path
         drawn += 1
     assert drawn >= 20
+
+
+def test_graph_command_takes_parameters_as_check_does():
+    undecided = run(["graph", str(ALERTS), "--select", PIPELINE_RULES])
+    assert "exists only when condition HasAlertEmail is true" in undecided.output
+    given = run(["graph", str(ALERTS), "--select", PIPELINE_RULES, "-p", "AlertEmail=ops@example.com"])
+    assert given.exit_code == 0 and "AlertTopic" in given.output and "exists only" not in given.output
+    off = run(["graph", str(ALERTS), "--select", PIPELINE_RULES, "-p", "AlertEmail="])
+    assert off.exit_code == 0 and "AlertTopic" not in off.output   # the condition is false: not created
