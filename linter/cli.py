@@ -71,8 +71,11 @@ def main():
 @click.option("--parameter-file", type=click.Path(exists=True, dir_okay=False),
               help='Parameter values: AWS CLI JSON ([{"ParameterKey": .., "ParameterValue": ..}]) or '
                    '{"Parameters": {"Key": "Value"}}.')
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Lint with N processes. [default: every core when there are more than a handful of files; "
+                   "0 means the same]")
 @report_options
-def check(paths, parameter_pairs, parameter_file, report):
+def check(paths, parameter_pairs, parameter_file, jobs, report):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -86,8 +89,9 @@ def check(paths, parameter_pairs, parameter_file, report):
       cfn-arch-lint check template.yaml --format json -o report.json
       cfn-arch-lint check . --format github --sarif-output cfn-arch-lint.sarif
     """
-    from .api import collect_paths, lint_file
+    from .api import collect_paths
     from .config import rule_options
+    from .parallel import Progress, group_files, lint_groups
 
     if not paths:
         raise click.UsageError("give at least one template file or folder (or - for standard input)")
@@ -103,7 +107,12 @@ def check(paths, parameter_pairs, parameter_file, report):
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
     options = rule_options(config, rules)
-    results = [lint_file(path, parameters=parameters, rules=rules, rule_options=options) for path in files]
+    progress = Progress()
+    try:
+        results = lint_groups(group_files(files), jobs=jobs or None, progress=progress, parameters=parameters,
+                              rules=rules, rule_options=options)
+    finally:
+        progress.close()
     code = emit(results, rules, missing=missing, config=config, **report.emit_arguments())
     if not files and not missing:
         click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
