@@ -87,3 +87,6 @@ from .s3_origins import (OTHER_HOST, S3_REST, S3_WEBSITE, Endpoint, any_conditio
 from .balancing import (CLUSTER as ECS_CLUSTER, LOAD_BALANCER as ELB_LOAD_BALANCER,  # noqa: F401,E402
                         TARGET_GROUP as ELB_TARGET_GROUP, balancers_of, cluster_instances, ingress_allows_span,
                         instance_security_groups, listener_target_groups, listeners_of, registered_targets)
+# How a reference is written: resource and attribute, Lambda qualifiers (linter/reference_forms.py).
+from .reference_forms import (ALIAS, LATEST, UNQUALIFIED, VERSION, function_reference_kind,  # noqa: F401,E402
+                              reference_of)

@@ -42,22 +42,32 @@ def default_jobs(file_count: int) -> int:
     return available_cores() if file_count >= PARALLEL_MIN_FILES else 1
 
 
-def lint_group(paths: Sequence[str], **lint_options) -> list:
+def lint_group(paths: Sequence[str], after: Callable | None = None, **lint_options) -> list:
     """Lint one group of files in this process: one :class:`linter.api.FileResult` per path, in order.
 
-    ``lint_options`` are those of :func:`linter.api.lint_file` (``parameters``, ``rules``, ``rule_options``).
+    ``lint_options`` are those of :func:`linter.api.lint_file` (``parameters``, ``rules``, ``rule_options``);
+    ``after(result)``, when given, is called on each result as soon as its file is linted (in the same process,
+    with the whole template at hand).
     """
     from .api import lint_file
 
-    return [lint_file(path, **lint_options) for path in paths]
+    results = []
+    for path in paths:
+        result = lint_file(path, **lint_options)
+        if after is not None:
+            after(result)
+        results.append(result)
+    return results
 
 
 def lint_groups(groups: Sequence[Sequence[str]], *, jobs: int | None = None,
-                progress: Callable[[int, int], None] | None = None, **lint_options) -> list:
+                progress: Callable[[int, int], None] | None = None, after: Callable | None = None,
+                **lint_options) -> list:
     """Lint groups of files with ``jobs`` processes (None: :func:`default_jobs`); the FileResults of every
     group, flattened, in the order of ``groups``.
 
-    ``progress(done, total)`` is called after each group with counts of files. Standard input (``-``) is
+    ``progress(done, total)`` is called after each group with counts of files; ``after`` is that of
+    :func:`lint_group` (it must be picklable where workers are spawned, not forked). Standard input (``-``) is
     read by this process. A worker process that dies (it should not) costs the files it had not finished: each
     gets an internal-error finding (CFN999), never a silent pass.
 
@@ -80,10 +90,10 @@ def lint_groups(groups: Sequence[Sequence[str]], *, jobs: int | None = None,
 
     local = [i for i, g in enumerate(groups) if jobs == 1 or "-" in g]
     for index in local:
-        finished(index, lint_group(groups[index], **lint_options))
+        finished(index, lint_group(groups[index], after, **lint_options))
     remote = [i for i in range(len(groups)) if outcomes[i] is None]
     if remote:
-        _run_in_processes(groups, remote, jobs, lint_options, finished)
+        _run_in_processes(groups, remote, jobs, dict(lint_options, after=after), finished)
     return [result for results in outcomes for result in results]
 
 
@@ -137,7 +147,7 @@ def _lint_group_in_worker(paths) -> list:
 
 def suppression_skeleton(template):
     """The parts of a parsed template the steps after linting read (suppressions in ``Metadata``, where each
-    resource starts), with their positions; sending a whole positioned tree back from a worker would cost
+    resource starts, the declared ``Parameters``), with their positions; sending a whole positioned tree back from a worker would cost
     about as much as parsing it again.
 
     ``suppression_skeleton(template)["Resources"].pos("Queue")`` is still the queue's line and column.
@@ -147,8 +157,9 @@ def suppression_skeleton(template):
     if not isinstance(template, dict):
         return template
     skeleton = _shell(template, Mapping)
-    if "Metadata" in template:
-        skeleton["Metadata"] = template["Metadata"]
+    for section in ("Metadata", "Parameters"):   # suppressions; the parameters the run was given a value for
+        if section in template:
+            skeleton[section] = template[section]
     resources = template.get("Resources")
     if isinstance(resources, dict):
         slim = _shell(resources, Mapping)
