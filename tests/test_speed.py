@@ -218,3 +218,19 @@ def test_the_benchmark_script_runs_on_a_tiny_input(tmp_path):
         assert row in text
     assert "| cfn-arch-lint (wall, CPU, RSS) |" in text
     assert "cfn-lint" not in text.split("- Versions:")[1].splitlines()[0]
+
+
+def test_noecho_masking_and_parameter_warnings_hold_in_worker_processes(tmp_path):
+    from test_parameters import NOECHO
+
+    for i in range(parallel.PARALLEL_MIN_FILES):
+        write(tmp_path / "stacks", f"t{i}.yaml", NOECHO.replace("VISIBILITY", "!Ref Visibility"))
+    outputs = []
+    for jobs in ("1", "2"):
+        result = run(["check", "--isolated", "--select", "SQS001", "-j", jobs, "-p", "Visibility=7", "-p", "Unused=1",
+                      tmp_path / "stacks"])
+        assert result.exit_code == 1
+        assert "'7'" not in result.output and "**** is less than its MinValue 10" in result.stderr
+        assert result.stderr.count("parameter Unused (-p) is declared by no template") == 1
+        outputs.append((result.stdout, result.stderr))
+    assert outputs[0] == outputs[1]
