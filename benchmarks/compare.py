@@ -317,11 +317,16 @@ def _cell(measure: Measure) -> str:
     return f"{measure.wall:.2f} s, {measure.cpu:.2f} s, {measure.rss_mb:.0f} MB{note}"
 
 
+def _runs(count: int) -> str:
+    return f"{count} run" + ("s" if count != 1 else "")
+
+
 def report(table: str, versions: dict, args) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = ["# Performance", "",
-             "Whole processes side by side, made by `python benchmarks/compare.py` (medians of "
-             f"{args.repeat} runs; the peers' corpus runs: {args.corpus_repeat or args.repeat}). "
+             "Whole processes side by side, made by `python benchmarks/compare.py` (the median of "
+             f"{_runs(args.repeat)}; the peers on the corpus and the largest template: "
+             f"{_runs(args.corpus_repeat or args.repeat)}). "
              "Each cell: wall time, CPU time (user + system, all processes), peak RSS of the largest process.", "",
              f"- Date: {when}", f"- Machine: {machine()}", f"- Load average when the run ended: {load_average()}",
              "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()), "", table, ""]
