@@ -108,19 +108,22 @@ def read_text(text: str, path: str):
 
 def lint_text(text: str, path: str, *, parameters: dict | None = None, pseudo: dict | None = None,
               rules: list[Rule] | None = None, rule_options: dict | None = None,
-              parameter_source: str = "given on the command line") -> FileResult:
+              parameter_source: str = "given on the command line", parameter_sources: dict | None = None) -> FileResult:
     template = read_text(text, path)
     if isinstance(template, FileResult):
         return template
     return lint_template(template, path, parameters=parameters, pseudo=pseudo, rules=rules,
-                         rule_options=rule_options, text=text, parameter_source=parameter_source)
+                         rule_options=rule_options, text=text, parameter_source=parameter_source,
+                         parameter_sources=parameter_sources)
 
 
 def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, rules=None, rule_options=None,
-                  text: str | None = None, parameter_source: str = "given on the command line") -> FileResult:
+                  text: str | None = None, parameter_source: str = "given on the command line",
+                  parameter_sources: dict | None = None) -> FileResult:
     """Lint an already-parsed template (a dict; positions are used when it came from :mod:`load`).
 
-    ``parameter_source`` says where ``parameters`` came from, for messages ("deployed value").
+    ``parameter_source`` says where ``parameters`` came from, for messages ("deployed value");
+    ``parameter_sources`` names the source of single parameters when they differ (samconfig.toml ...).
     """
     from .build import build_graph
 
@@ -136,7 +139,7 @@ def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, ru
     except Exception as exc:  # a bug of ours: say so, and still check the rest
         _internal_error(result, "the template's structure", exc)
     try:
-        graph = build_graph(path, template, parameters, pseudo, parameter_source)
+        graph = build_graph(path, template, parameters, pseudo, parameter_source, parameter_sources)
     except RecursionError:
         result.findings.append(parse_finding(path, "the template's references are nested too deeply to resolve"))
         result.status = "parse-error"

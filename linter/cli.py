@@ -58,11 +58,14 @@ def main():
 @click.option("--region", metavar="REGION", help="The stack's region (pseudo parameter AWS::Region), so mappings "
               "keyed by region resolve; without it the region is unknown.")
 @click.option("--account-id", metavar="ID", help="The stack's account (pseudo parameter AWS::AccountId).")
+@click.option("--config-env", default="default", show_default=True, metavar="ENV",
+              help="The samconfig environment a template's stack name, region and parameter overrides are "
+                   "read from ([ENV.deploy.parameters], else [ENV.global.parameters]).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
               help="Lint with N processes. [default: every core when there are more than a handful of files; "
                    "0 means the same]")
 @report_options
-def check(paths, parameter_pairs, parameter_file, region, account_id, jobs, report):
+def check(paths, parameter_pairs, parameter_file, region, account_id, report, config_env="default", jobs=None):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -78,7 +81,6 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, jobs, repo
     """
     from .api import collect_paths
     from .config import rule_options
-    from .parallel import Progress, group_files, lint_groups
     from .parameters import undeclared
 
     if not paths:
@@ -93,16 +95,12 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, jobs, repo
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
     options = rule_options(config, rules)
-    progress = Progress()
-    try:
-        results = lint_groups(group_files(files), jobs=jobs or None, progress=progress,
-                              after=_AfterLint(parameters, sources), parameters=parameters, rules=rules,
-                              rule_options=options, parameter_source=sources)
-    finally:
-        progress.close()
-    for result in results:
+    results = _lint_groups(files, config, config_env, parameters, sources, rules, options, jobs)
+    for result in results:   # in the order of the groups, as a run in one process gives them
         for warning in result.meta.pop("parameter_warnings", ()):
-            click.echo(f"cfn-arch-lint: warning: {result.path}: {warning}", err=True)
+            click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
+    order = {path: i for i, path in enumerate(files)}
+    results.sort(key=lambda r: order.get(r.path, order.get("-", len(order))))
     templates = [r.template for r in results if r.status == "linted" and r.template is not None]
     for name in undeclared(parameters, templates) if templates else ():
         click.echo(f"cfn-arch-lint: warning: parameter {name} ({sources.flag(name)}) is declared by no template "
@@ -112,22 +110,6 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, jobs, repo
         click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
         code = EXIT_USAGE
     sys.exit(code)
-
-
-class _AfterLint:
-    """What follows linting a file, in the process that linted it (a worker under -j): NoEcho values masked
-    while the whole template is at hand, and the parameter warnings kept with the file's result."""
-
-    def __init__(self, parameters: dict, sources):
-        self.parameters, self.sources = parameters, sources
-
-    def __call__(self, result) -> None:
-        from .parameters import mask_secrets
-
-        mask_secrets(result, self.parameters)
-        warnings = self.sources.take_warnings()
-        if warnings:
-            result.meta["parameter_warnings"] = warnings
 
 
 def _gather_parameters(config, parameter_file, pairs, region, account_id):
@@ -144,6 +126,47 @@ def _gather_parameters(config, parameter_file, pairs, region, account_id):
     for warning in warnings:
         click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
     return values, sources
+
+
+def _lint_groups(files, config, config_env, parameters, sources, rules, options, jobs=None) -> list:
+    """The results of each group linter.stacks forms (templates linked by exports, SSM names or nested stacks
+    are checked together; every other file alone), each template with its stack identity; the groups are
+    shared among ``jobs`` processes (:mod:`linter.parallel`)."""
+    from .parallel import Progress, lint_groups
+    from .stacks import StackConfigError, group_templates, lint_group, stack_identities
+
+    # The config file's parameters are applied per template, under its stacks: entry (linter.stacks).
+    given = {k: v for k, v in parameters.items() if not sources.of(k).startswith("from config file")}
+    progress = Progress()
+    try:
+        identities = stack_identities(files, config, config_env)
+        groups = group_templates(files, config, config_env=config_env, parameters=parameters,
+                                 identities=identities)
+        return lint_groups(groups, jobs=jobs or None, progress=progress, lint=lint_group,
+                           after=_AfterLint(parameters, sources), rules=rules, rule_options=options,
+                           config=config, given=given, identities=identities, parameter_source=sources)
+    except StackConfigError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        progress.close()
+
+
+class _AfterLint:
+    """What follows linting a group, in the process that linted it (a worker under -j): NoEcho values masked
+    while the whole templates are at hand, and the group's parameter warnings kept with its first result."""
+
+    def __init__(self, parameters: dict, sources):
+        self.parameters, self.sources = parameters, sources
+
+    def __call__(self, results: list) -> None:
+        from .parameters import mask_secrets
+
+        for result in results:
+            mask_secrets(result, self.parameters)
+        warnings = self.sources.take_warnings()
+        if warnings and results:
+            where = ", ".join(r.path for r in results)
+            results[0].meta["parameter_warnings"] = [f"{where}: {w}" for w in warnings]
 
 
 @main.command(name="rules")
