@@ -30,6 +30,7 @@ class FileResult:
     template: dict | None = None
     # Where the template came from when it is not a file (audit: stack ARN, region, account, parent stack).
     meta: dict = field(default_factory=dict)
+    graph: object = None              # the linter.graph.Graph the rules ran on (for `graph` and HTML reports)
 
 
 def parse_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -148,6 +149,7 @@ def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, ru
         # No rule can run without the graph, and one built in part could miss links and mislead them.
         _internal_error(result, "the template (building the resource graph)", exc)
         return result
+    result.graph = graph
     outcome = run_rules(graph, rules if rules is not None else all_rules(), rule_options)
     result.findings.extend(outcome.findings)
     result.not_evaluated.extend(outcome.not_evaluated)

@@ -238,6 +238,9 @@ def explain(rule):
 from .audit import audit_command  # noqa: E402  (linter.audit imports boto3 only when audit runs)
 main.add_command(audit_command)
 
+from .draw.command import graph_command  # noqa: E402  (linter.draw is imported when graph runs)
+main.add_command(graph_command)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -830,6 +830,7 @@ def lint_inputs(inputs, *, rules=None, rule_options=None, external_export=None) 
             built.remove(scope)
     produced = []
     for scope in built:
+        scope.result.graph = scope.graph   # what the rules ran on, for drawings (as lint_file keeps it)
         outcome = run_rules(scope.graph, rules, rule_options)
         produced.append((scope.result, outcome))
         scope.result.errors.extend(f"{scope.path}: {e}" for e in outcome.errors)
