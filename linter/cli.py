@@ -95,6 +95,8 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, report, co
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
     options = rule_options(config, rules)
+    if report.fmt == "html":
+        jobs = 1   # the HTML report draws each template's graph, which stays in the process that built it
     results = _lint_groups(files, config, config_env, parameters, sources, rules, options, jobs)
     for result in results:   # in the order of the groups, as a run in one process gives them
         for warning in result.meta.pop("parameter_warnings", ()):

@@ -1,9 +1,10 @@
 """Linting many files on every core: the unit of work is a *group* of files.
 
-A group is a list of paths that are linted together, in one process, in order (:func:`lint_group`). Today
-every file is its own group (:func:`group_files`); templates that refer to each other (exports and imports,
-nested stacks) can later be put in one group so they are analysed together, without touching the process
-pool: :func:`lint_groups` only needs the grouping.
+A group is a list of paths that are linted together, in one process, in order. :func:`group_files` makes
+every file its own group; ``check`` uses the groups :func:`linter.stacks.group_templates` forms (templates that
+refer to each other through exports, SSM names or nested stacks are analysed together) and
+:func:`linter.stacks.lint_group` to lint one; :func:`lint_groups` shares the groups among processes whatever
+the grouping.
 
 Results come back in the order of the groups and of the files inside each, whatever the number of
 processes, so a report is the same with ``-j 1`` and ``-j 8``.
@@ -42,32 +43,31 @@ def default_jobs(file_count: int) -> int:
     return available_cores() if file_count >= PARALLEL_MIN_FILES else 1
 
 
-def lint_group(paths: Sequence[str], after: Callable | None = None, **lint_options) -> list:
-    """Lint one group of files in this process: one :class:`linter.api.FileResult` per path, in order.
-
-    ``lint_options`` are those of :func:`linter.api.lint_file` (``parameters``, ``rules``, ``rule_options``);
-    ``after(result)``, when given, is called on each result as soon as its file is linted (in the same process,
-    with the whole template at hand).
-    """
+def lint_group(paths: Sequence[str], **lint_options) -> list:
+    """Lint a group of files each on its own, in this process: one :class:`linter.api.FileResult` per path, in
+    order. ``lint_options`` are those of :func:`linter.api.lint_file` (``parameters``, ``rules`` …)."""
     from .api import lint_file
 
-    results = []
-    for path in paths:
-        result = lint_file(path, **lint_options)
-        if after is not None:
-            after(result)
-        results.append(result)
+    return [lint_file(path, **lint_options) for path in paths]
+
+
+def _lint_one_group(paths, lint, after, lint_options) -> list:
+    results = (lint or lint_group)(paths, **lint_options)
+    if after is not None:
+        after(results)
     return results
 
 
 def lint_groups(groups: Sequence[Sequence[str]], *, jobs: int | None = None,
-                progress: Callable[[int, int], None] | None = None, after: Callable | None = None,
-                **lint_options) -> list:
+                progress: Callable[[int, int], None] | None = None, lint: Callable | None = None,
+                after: Callable | None = None, **lint_options) -> list:
     """Lint groups of files with ``jobs`` processes (None: :func:`default_jobs`); the FileResults of every
     group, flattened, in the order of ``groups``.
 
-    ``progress(done, total)`` is called after each group with counts of files; ``after`` is that of
-    :func:`lint_group` (it must be picklable where workers are spawned, not forked). Standard input (``-``) is
+    ``lint(paths, **lint_options)`` lints one group (default :func:`lint_group`); ``after(results)`` is called
+    on a group's results in the process that linted it, while the whole templates are at hand (both must be
+    picklable where workers are spawned, not forked). ``progress(done, total)`` is called after each group
+    with counts of files. Standard input (``-``) is
     read by this process. A worker process that dies (it should not) costs the files it had not finished: each
     gets an internal-error finding (CFN999), never a silent pass.
 
@@ -90,14 +90,14 @@ def lint_groups(groups: Sequence[Sequence[str]], *, jobs: int | None = None,
 
     local = [i for i, g in enumerate(groups) if jobs == 1 or "-" in g]
     for index in local:
-        finished(index, lint_group(groups[index], after, **lint_options))
+        finished(index, _lint_one_group(groups[index], lint, after, lint_options))
     remote = [i for i in range(len(groups)) if outcomes[i] is None]
     if remote:
-        _run_in_processes(groups, remote, jobs, dict(lint_options, after=after), finished)
+        _run_in_processes(groups, remote, jobs, (lint, after, lint_options), finished)
     return [result for results in outcomes for result in results]
 
 
-def _run_in_processes(groups, indexes, jobs, lint_options, finished) -> None:
+def _run_in_processes(groups, indexes, jobs, work, finished) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -108,12 +108,19 @@ def _run_in_processes(groups, indexes, jobs, lint_options, finished) -> None:
     order = sorted(indexes, key=lambda i: -_group_size(groups[i]))
     pending = set(indexes)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(lint_options,)) as pool:
+                             initargs=(work,)) as pool:
         futures = {pool.submit(_lint_group_in_worker, groups[i]): i for i in order}
         try:
             for future in as_completed(futures):
                 index = futures[future]
-                finished(index, future.result())
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    raise
+                except Exception as exc:   # a result that could not come back: say so for each file
+                    results = [_worker_died(path, exc, "its result could not be sent back from the worker process")
+                               for path in groups[index]]
+                finished(index, results)
                 pending.discard(index)
         except BrokenProcessPool as exc:
             for index in sorted(pending):
@@ -130,18 +137,19 @@ def _group_size(paths) -> int:
     return size
 
 
-_WORKER_OPTIONS: dict = {}
+_WORK: list = []   # (lint, after, lint_options) in a worker process
 
 
-def _init_worker(lint_options: dict) -> None:
-    _WORKER_OPTIONS.clear()
-    _WORKER_OPTIONS.update(lint_options)
+def _init_worker(work) -> None:
+    _WORK[:] = [work]
 
 
 def _lint_group_in_worker(paths) -> list:
-    results = lint_group(paths, **_WORKER_OPTIONS)
+    lint, after, lint_options = _WORK[0]
+    results = _lint_one_group(paths, lint, after, lint_options)
     for result in results:
         result.template = suppression_skeleton(result.template)
+        result.graph = None   # drawings need the graph: a run that draws lints in one process
     return results
 
 
@@ -184,13 +192,13 @@ def _shell(node, mapping_class):
     return shell
 
 
-def _worker_died(path: str, exc: BaseException):
+def _worker_died(path: str, exc: BaseException, what: str = "the worker process linting it ended abruptly"):
     from .api import FileResult
     from .engine import internal_error_finding
 
     result = FileResult(path, "linted")
-    result.findings.append(internal_error_finding(path, "the file (its worker process ended abruptly)", exc))
-    result.errors.append(f"{path}: internal error: the worker process linting it ended abruptly ({exc})")
+    result.findings.append(internal_error_finding(path, f"the file ({what})", exc))
+    result.errors.append(f"{path}: internal error: {what} ({exc!r})")
     return result
 
 

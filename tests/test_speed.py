@@ -234,3 +234,11 @@ def test_noecho_masking_and_parameter_warnings_hold_in_worker_processes(tmp_path
         assert result.stderr.count("parameter Unused (-p) is declared by no template") == 1
         outputs.append((result.stdout, result.stderr))
     assert outputs[0] == outputs[1]
+
+
+def test_the_html_report_still_draws_every_template_of_a_large_run(folder, tmp_path):
+    out = tmp_path / "report.html"
+    result = run(["check", folder, "-f", "html", "-o", out, "-j", "2"])
+    assert result.exit_code == 1, result.output
+    assert "not drawn)" not in out.read_text(encoding="utf-8").replace("parse-error, not drawn)", "") \
+        .replace("skipped, not drawn)", "")
