@@ -67,9 +67,8 @@ def lint_groups(groups: Sequence[Sequence[str]], *, jobs: int | None = None,
     ``lint(paths, **lint_options)`` lints one group (default :func:`lint_group`); ``after(results)`` is called
     on a group's results in the process that linted it, while the whole templates are at hand (both must be
     picklable where workers are spawned, not forked). ``progress(done, total)`` is called after each group
-    with counts of files. Standard input (``-``) is
-    read by this process. A worker process that dies (it should not) costs the files it had not finished: each
-    gets an internal-error finding (CFN999), never a silent pass.
+    with counts of files. Standard input (``-``) is read by this process. A worker process that dies (it should
+    not) costs the files it had not finished: each gets an internal-error finding (CFN999), never a silent pass.
 
     ``lint_groups(group_files(files), jobs=2, rules=rules)``
     """
