@@ -67,3 +67,6 @@ from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TE
                              event_invoke_configs, event_source, event_source_kind, written)
 # Resource-policy scope (linter/policy.py) and S3/Logs facts (linter/s3.py, linter/logs.py).
 from .policy import RESTRICTING_CONDITION_KEYS, is_everyone, restricting_condition_keys  # noqa: F401,E402
+# Lambda versions and aliases (linter/lambda_versions.py).
+from .lambda_versions import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, NUMBER, VERSION_ARN,  # noqa: F401,E402
+                              function_version_kind, is_function_resource_id, scaling_target_qualifier)
