@@ -46,7 +46,7 @@ from .refs import list_names  # noqa: F401,E402
 from .sns import Subscription, filter_policy_problem, subscriptions  # noqa: F401,E402
 from .delivery import (connector_may_write, connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
                        delivery_verdict)
-from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
+from .delivery import alarm_action_targets, connector_grants, connector_may_grant, key_allows, kms_key_of  # noqa: F401,E402
 from .schedule import schedule_expression_problem  # noqa: F401,E402
 # API Gateway facts (linter/apigw.py): endpoint types, resource policies, the API a part belongs to.
 from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restrictions,  # noqa: F401,E402
@@ -70,3 +70,5 @@ from .policy import RESTRICTING_CONDITION_KEYS, is_everyone, restricting_conditi
 # Lambda versions and aliases (linter/lambda_versions.py).
 from .lambda_versions import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, NUMBER, VERSION_ARN,  # noqa: F401,E402
                               function_version_kind, is_function_resource_id, scaling_target_qualifier)
+# Step Functions roles and the calls of Task states (linter/stepfunctions.py).
+from .stepfunctions import TASK_PERMISSIONS, TaskCall, state_machine_role, task_calls  # noqa: F401,E402
