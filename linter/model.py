@@ -67,8 +67,13 @@ from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TE
                              event_invoke_configs, event_source, event_source_kind, written)
 # Resource-policy scope (linter/policy.py) and S3/Logs facts (linter/s3.py, linter/logs.py).
 from .policy import RESTRICTING_CONDITION_KEYS, is_everyone, restricting_condition_keys  # noqa: F401,E402
+from .policy import role_names_resource  # noqa: F401,E402
+from .s3 import events_overlap, key_filter, notified_on_write  # noqa: F401,E402
 # Lambda versions and aliases (linter/lambda_versions.py).
 from .lambda_versions import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, NUMBER, VERSION_ARN,  # noqa: F401,E402
                               function_version_kind, is_function_resource_id, scaling_target_qualifier)
 # Step Functions roles and the calls of Task states (linter/stepfunctions.py).
 from .stepfunctions import TASK_PERMISSIONS, TaskCall, state_machine_role, task_calls  # noqa: F401,E402
+# EC2 container instances of ECS clusters (linter/ecs.py).
+from .ecs import (cluster_settings, ecs_optimized_image, instance_role, launch_source, launch_texts,  # noqa: F401,E402
+                  provider_clusters, setting_names_cluster)
