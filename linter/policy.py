@@ -981,16 +981,18 @@ def is_everyone(st: Statement) -> bool:
 # A literal ARN per service that names no resource of any template: a grant that covers it covers every
 # resource of the service (``*``, ``arn:aws:sqs:*:*:*``), so it does not single the resource out.
 _PROBE_ARNS = {
-    "s3": "arn:aws:s3:::cfn-arch-lint-probe-bucket/probe-key",
-    "sqs": "arn:aws:sqs:us-east-1:000000000000:cfn-arch-lint-probe",
-    "sns": "arn:aws:sns:us-east-1:000000000000:cfn-arch-lint-probe",
-    "lambda": "arn:aws:lambda:us-east-1:000000000000:function:cfn-arch-lint-probe",
+    "s3": "arn:aws:s3:::{name}/probe-key",
+    "sqs": "arn:aws:sqs:us-east-1:000000000000:{name}",
+    "sns": "arn:aws:sns:us-east-1:000000000000:{name}",
+    "lambda": "arn:aws:lambda:us-east-1:000000000000:function:{name}",
 }
+_PROBE_NAME = "cfn-arch-lint-probe"
 
 
 def role_names_resource(graph: Graph, role: Resource, action: str, resource: Resource) -> Verdict:
     """Does the role allow ``action`` on ``resource`` through a grant that names it, not only through a
-    wildcard covering every resource of the service? Yes, no, or unknown with the reason.
+    wildcard covering other resources too (``*``, ``arn:aws:sqs:*:*:*``, ``function:app-*`` for a function
+    named ``app-worker``)? Yes, no, or unknown with the reason.
 
     For questions where a broad grant says little about intent ("does this function write to the bucket
     that triggers it?"). Example: ``role_names_resource(graph, role, "sqs:SendMessage", queue)``.
@@ -998,8 +1000,16 @@ def role_names_resource(graph: Graph, role: Resource, action: str, resource: Res
     verdict = role_allows(graph, role, action, resource)
     if not verdict.yes:
         return verdict
-    probe = _PROBE_ARNS.get(action.split(":", 1)[0].lower())
-    if probe is not None and role_allows(graph, role, action, probe).yes:
-        return Verdict.false(f"role {role.logical_id} allows {action} on every resource of the service, "
-                             f"not on {resource.logical_id} by name")
+    template = _PROBE_ARNS.get(action.split(":", 1)[0].lower())
+    if template is None:
+        return verdict
+    names = [_PROBE_NAME]
+    prop = NAME_PROPERTY.get(resource.type)
+    written = resource.get(prop, default=False).single if prop else None
+    if isinstance(written, str) and not is_symbolic(written):
+        names.append(f"{written}-{_PROBE_NAME}")   # a sibling name: covered only by a wildcard around the name
+    for name in names:
+        if role_allows(graph, role, action, template.format(name=name)).yes:
+            return Verdict.false(f"role {role.logical_id} allows {action} on {resource.logical_id} only through a "
+                                 "wildcard that covers other resources too")
     return verdict
