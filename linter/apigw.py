@@ -187,25 +187,6 @@ def rest_api_of(resource: Resource) -> Value:
     return Value(out)
 
 
-def depends_on(resource: Resource, transitive: bool = True) -> set[str]:
-    """Logical ids a resource names in ``DependsOn`` (a string or a list), and, when ``transitive``, those
-    they depend on in turn."""
-    graph = resource.graph
-    seen: set[str] = set()
-    todo = [resource.logical_id]
-    while todo:
-        current = graph.resources.get(todo.pop()) if graph is not None else None
-        node = current.node if current is not None else None
-        raw = node.get("DependsOn") if isinstance(node, dict) else None
-        names = [raw] if isinstance(raw, str) else [n for n in raw if isinstance(n, str)] if isinstance(raw, list) else []
-        for name in names:
-            if name not in seen:
-                seen.add(name)
-                if transitive:
-                    todo.append(name)
-    return seen
-
-
 def defined_in_body(api: Resource) -> bool:
     """Whether a REST API's methods come from an OpenAPI definition (``Body``/``BodyS3Location``, or any
     SAM API, which SAM deploys itself)."""

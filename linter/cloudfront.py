@@ -1,11 +1,11 @@
 """CloudFront distribution structure shared by the CloudFront rules."""
 from __future__ import annotations
 
-from .shapes import as_list
+from .values import as_items
 
 DISTRIBUTION = "AWS::CloudFront::Distribution"
-CONFIG = "DistributionConfig"
-DEFAULT_BEHAVIOR = f"{CONFIG}.DefaultCacheBehavior"
+DISTRIBUTION_CONFIG = "DistributionConfig"
+DEFAULT_BEHAVIOR = f"{DISTRIBUTION_CONFIG}.DefaultCacheBehavior"
 
 
 def behavior_paths(distribution, ctx) -> list[str]:
@@ -14,9 +14,9 @@ def behavior_paths(distribution, ctx) -> list[str]:
     A ``CacheBehaviors`` list that does not resolve is recorded as not evaluated by ``ctx.cases``.
     """
     paths = [DEFAULT_BEHAVIOR] if distribution.has(DEFAULT_BEHAVIOR) else []
-    key = f"{CONFIG}.CacheBehaviors"
+    key = f"{DISTRIBUTION_CONFIG}.CacheBehaviors"
     if distribution.has(key):
-        for (entries,) in ctx.cases(distribution, distribution.get(key, default=False), convert=as_list):
+        for (entries,) in ctx.cases(distribution, distribution.get(key, default=False), convert=as_items):
             paths += [f"{key}.{i}" for i in range(len(entries.value or ()))]
             break
     return paths
@@ -26,6 +26,6 @@ def list_paths(resource, path: str, ctx) -> list[str]:
     """``path.0``, ``path.1`` … for a list property, as long as its first resolved scenario."""
     if not resource.has(path):
         return []
-    for (entries,) in ctx.cases(resource, resource.get(path, default=False), convert=as_list):
+    for (entries,) in ctx.cases(resource, resource.get(path, default=False), convert=as_items):
         return [f"{path}.{i}" for i in range(len(entries.value or ()))]
     return []

@@ -2,7 +2,7 @@
 from .cfn import ALARM, ESM, FUNCTION_TYPES, QUEUE, TOPIC  # noqa: F401
 from .engine import RuleContext, rule  # noqa: F401
 from .graph import Arn, Edge, Graph, Resource, parse_arn  # noqa: F401
-from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_list, as_number, as_text,  # noqa: F401
+from .values import (Case, ResourceRef, Unknown, Value, as_bool, as_items, as_list, as_number, as_text,  # noqa: F401
                      combinations, display, is_ref, is_symbolic, presence, scenario_of, scenario_text,
                      uncovered_scenario)
 from . import kinds  # noqa: F401  (edge kinds, roles and invocation modes: kinds.CONSUMES, kinds.REDRIVE …)
@@ -51,7 +51,7 @@ from .schedule import schedule_expression_problem  # noqa: F401,E402
 # API Gateway facts (linter/apigw.py): endpoint types, resource policies, the API a part belongs to.
 from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restrictions,  # noqa: F401,E402
                     resource_policy_restrictions, rest_api_of)
-from .apigw import defined_in_body, depends_on  # noqa: F401,E402
+from .apigw import defined_in_body  # noqa: F401,E402
 from .apigw import ACCOUNT as RESTRICTS_ACCOUNT, IP as RESTRICTS_IP  # noqa: F401,E402
 from .apigw import PRINCIPAL as RESTRICTS_PRINCIPAL, VPC as RESTRICTS_VPC  # noqa: F401,E402
 
@@ -63,12 +63,22 @@ from .datastores import distinct_zones, dynamodb_scaling, fully_resolved, subnet
 from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_BY_TYPE, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
                              event_invoke_configs, event_source, event_source_kind, sam_connector_destinations,
                              written)
-from .lambda_sources import (DOCDB, DYNAMODB, KAFKA, KINESIS, MQ, SOURCE_KIND_TEXT, SQS, STREAM_KINDS,  # noqa: F401,E402
-                             event_invoke_configs, event_source, event_source_kind, written)
 # Resource-policy scope (linter/policy.py) and S3/Logs facts (linter/s3.py, linter/logs.py).
 from .policy import RESTRICTING_CONDITION_KEYS, is_everyone, restricting_condition_keys  # noqa: F401,E402
+
+# Shapes of the written template (linter/shapes.py): positions, leaves, who refers to a resource, list entries
+# with their §A defaults, and resources whose content cannot be seen.
+from .shapes import get_entry, leaf_paths, node_location, opaque_resources, referrers, section_location  # noqa: F401,E402
+# Whether a policy grants a request at all, its conditions aside; write or broad actions (linter/grants.py).
+from .grants import may_allow, write_or_broad_actions  # noqa: F401,E402
+# CloudWatch Logs (linter/logs.py), CloudFront distributions (linter/cloudfront.py), S3 policies and
+# notifications (linter/s3.py).
+from .logs import LOG_GROUP, RETENTION_DAYS, names_logs_service  # noqa: F401,E402
+from .cloudfront import DISTRIBUTION_CONFIG, DISTRIBUTION, behavior_paths, list_paths  # noqa: F401,E402
+from .s3 import (BUCKET_PART, NOTIFICATION_KINDS, OBJECTS_PART, bucket_parts, denies_insecure_transport,  # noqa: F401,E402
+                 events_overlap, filters_overlap, key_filter)
 from .policy import role_names_resource  # noqa: F401,E402
-from .s3 import events_overlap, key_filter, notified_on_write  # noqa: F401,E402
+from .s3 import notified_on_write  # noqa: F401,E402
 # Lambda versions and aliases (linter/lambda_versions.py).
 from .lambda_versions import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, NUMBER, VERSION_ARN,  # noqa: F401,E402
                               function_version_kind, is_function_resource_id, scaling_target_qualifier)

@@ -665,16 +665,30 @@ def referencing_resources(graph: Graph, target: Resource) -> list[Resource]:
     return [r for r in graph.resources.values() if r is not target and names(r.props)]
 
 
-def depends_on(resource: Resource) -> set[str]:
-    """The logical ids a resource names in its ``DependsOn`` attribute (a string or a list)."""
-    resources = resource.graph.template.get("Resources") if resource.graph is not None else None
-    raw = resources.get(resource.anchor[0]) if isinstance(resources, dict) else None
-    value = raw.get("DependsOn") if isinstance(raw, dict) else None
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list):
-        return {v for v in value if isinstance(v, str)}
-    return set()
+def depends_on(resource: Resource, transitive: bool = False) -> set[str]:
+    """The logical ids a resource names in its ``DependsOn`` attribute (a string or a list) and, when
+    ``transitive``, those they name in turn.
+
+    A resource SAM generates reads the ``DependsOn`` of the template resource it comes from: judging
+    ordering, the lenient reading never invents a missing dependency.
+    """
+    graph = resource.graph
+    resources = graph.template.get("Resources") if graph is not None and isinstance(graph.template, dict) else None
+    if not isinstance(resources, dict):
+        return set()
+    seen: set[str] = set()
+    todo = [resource.anchor[0]]
+    while todo:
+        raw = resources.get(todo.pop())
+        value = raw.get("DependsOn") if isinstance(raw, dict) else None
+        names = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
+            if isinstance(value, list) else []
+        for name in names:
+            if name not in seen:
+                seen.add(name)
+                if transitive:
+                    todo.append(name)
+    return seen
 
 
 def follow_one(graph: Graph, resource: Resource, key: str, rtype: str | None = None) -> tuple[Resource | None, str]:

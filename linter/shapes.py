@@ -9,30 +9,10 @@ from __future__ import annotations
 from .values import Case, ResourceRef, Unknown, is_symbolic
 
 
-def as_list(case: Case):
-    """A case's value as a list (a scalar counts as a one-entry list), or None when it is no value."""
-    value = case.value
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return None
-    return [value]
-
-
 def as_mapping(case: Case):
     """A case's value as a mapping, or None when it is not one."""
     value = case.value
     return value if isinstance(value, dict) else None
-
-
-def as_word(case: Case):
-    """A case's value as a plain literal string (no deploy-time token), or None."""
-    value = case.value
-    if isinstance(value, str) and not is_symbolic(value):
-        return value
-    return None
 
 
 def reference_id(case: Case):

@@ -202,6 +202,10 @@ class Value:
             return self.cases[0].value
         return None
 
+    def known_cases(self) -> list:
+        """The cases whose value is known, in order (a rule that lists what some scenario says)."""
+        return [c for c in self.cases if c.known]
+
     def map(self, func) -> "Value":
         """Apply ``func`` to every known case value (unknown cases pass through)."""
         return Value(Case(func(c.value), c.origin, c.assumptions) if c.known else c for c in self.cases)
@@ -423,6 +427,15 @@ def as_list(case: Case):
     """A case's value as a list (``AlarmActions``, ``Subnets``), or None when it is not one."""
     value = case.value
     return list(value) if isinstance(value, (list, tuple)) else None
+
+
+def as_items(case: Case):
+    """A case's value as a list of entries, a single scalar counting as a one-entry list (``Aliases: x``);
+    None for no value or a mapping. For list properties CloudFormation also accepts written as one item."""
+    value = case.value
+    if value is None or isinstance(value, dict):
+        return None
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def as_text(case: Case):

@@ -75,3 +75,33 @@ def test_starting_an_audit_session_imports_boto3():
     code = ("from linter.audit import AuditOptions, AwsSession\n"
             "AwsSession(AuditOptions(regions=('us-east-1',)))")
     assert loaded_after(code, "boto3") == {"boto3": True}
+
+
+RULES = LINTER.parent / "rules"
+
+
+def test_rules_read_the_graph_through_the_public_model_only():
+    # linter/model.py is the rule API: a rule importing an internal module couples it to that module's
+    # shape, and two rules then grow twin helpers. Plugins follow the same contract.
+    offenders = {}
+    for path in sorted(RULES.rglob("*.py")):
+        internal = sorted(m for m in imported_modules(path)
+                          if m.startswith("linter") and m.split(".")[:2] != ["linter", "model"]
+                          and m != "linter")
+        if internal:
+            offenders[str(path.relative_to(RULES.parent))] = internal
+    assert offenders == {}
+
+
+def test_rules_do_not_look_inside_values():
+    # "Unknown" is the engine's business: ctx.cases records not-evaluated, Value.known_cases() lists what is
+    # decided. A rule that tests case.known itself can turn an unresolved value into a finding.
+    offenders = []
+    for path in sorted(RULES.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "known" and not (
+                    isinstance(node.value, ast.Name) and node.value.id == "Value"):
+                offenders.append(f"{path.relative_to(RULES.parent)}:{node.lineno} .known")
+            if isinstance(node, ast.Name) and node.id == "Unknown":
+                offenders.append(f"{path.relative_to(RULES.parent)}:{node.lineno} Unknown")
+    assert offenders == []

@@ -46,7 +46,7 @@ def api_key_usage_plan(graph, ctx):
     for plan in graph.of_type("AWS::ApiGateway::UsagePlan"):
         for entry in plan.entries("ApiStages"):
             for case in entry.get("ApiId", default=False):
-                api, reason = graph.follow(case) if case.known else (None, case.describe())
+                api, reason = graph.follow(case)
                 if api is None:
                     if case.value is not None:
                         ctx.not_evaluated(plan, f"the API of a usage plan stage cannot be followed: {reason}")
@@ -61,7 +61,7 @@ def api_key_usage_plan(graph, ctx):
     for key in graph.of_type("AWS::ApiGateway::ApiKey"):
         for entry in key.entries("StageKeys"):
             for case in entry.get("RestApiId", default=False):
-                api, _reason = graph.follow(case) if case.known else (None, "")
+                api, _reason = graph.follow(case)
                 if api is not None and api.type in HTTP_API_TYPES:
                     yield ctx.finding(key, f"API key {key.describe()} names HTTP API {api.describe()}, which "
                                            "has no API keys", severity="error", check="http-api", at=entry.at,
@@ -69,7 +69,7 @@ def api_key_usage_plan(graph, ctx):
     keyed = set()
     for link in graph.of_type("AWS::ApiGateway::UsagePlanKey"):
         for case in link.get("UsagePlanId", default=False):
-            plan, _reason = graph.follow(case) if case.known else (None, "")
+            plan, _reason = graph.follow(case)
             keyed.add(plan.logical_id if plan is not None else "?")
     for plan in graph.of_type("AWS::ApiGateway::UsagePlan"):
         if plan.logical_id not in keyed and "?" not in keyed and plan_apis.get(plan.logical_id):

@@ -1,5 +1,5 @@
 """APG006 apigw-authorizer-wiring."""
-from linter.model import FUNCTION_TYPES, Case, as_bool, as_list, as_number, as_text, permission_allows, rule
+from linter.model import Case, FUNCTION_TYPES, as_bool, as_list, as_number, as_text, permission_allows, rule
 
 PRINCIPAL = "apigateway.amazonaws.com"
 USER_POOL = "AWS::Cognito::UserPool"
@@ -85,8 +85,8 @@ def authorizer_wiring(graph, ctx):
             path = f"Auth.Authorizers.{name}"
             if api.get(f"{path}.EnableFunctionDefaultPermissions", default=False).any(
                     lambda v: str(v).lower() == "true", unknown=False):
-                permitted.update(graph.follow(c)[0] for c in api.get(f"{path}.FunctionArn", default=False)
-                                 if c.known)
+                permitted.update(graph.follow(c)[0]
+                                 for c in api.get(f"{path}.FunctionArn", default=False).known_cases())
     for api in graph.of_type("AWS::Serverless::HttpApi"):
         for (authorizers,) in ctx.cases(api, api.get("Auth.Authorizers", default=False)):
             for name in (authorizers.value if isinstance(authorizers.value, dict) else {}):
@@ -122,11 +122,11 @@ def _cognito(graph, ctx, authorizer, kind):
 
 def _lambda_authorizer(graph, ctx, holder, path, because, said, check="invoke-permission", permitted=()):
     for case in holder.get(path, default=False):
-        if case.known and case.value is None:
+        if case.value is None:  # not written
             continue
         function, reason = graph.follow(case, FUNCTION_TYPES)
         if function is None or function.type not in FUNCTION_TYPES:
-            if not case.known or "not a resource of this template" not in reason:
+            if "not a resource of this template" not in reason:
                 ctx.not_evaluated(holder, f"the authorizer function at {path} cannot be followed: {reason}")
             continue
         if function in permitted:

@@ -41,8 +41,8 @@ def deployment_after_methods(graph, ctx):
     """
     methods_by_api = {}
     for method in graph.of_type("AWS::ApiGateway::Method"):
-        for case in rest_api_of(method):
-            if case.known and case.value is not None:
+        for case in rest_api_of(method).known_cases():
+            if case.value is not None:
                 methods_by_api.setdefault(case.value.logical_id, []).append(method)
     for deployment in graph.of_type("AWS::ApiGateway::Deployment"):
         for (api,) in ctx.cases(deployment, rest_api_of(deployment)):
@@ -51,7 +51,7 @@ def deployment_after_methods(graph, ctx):
             methods = methods_by_api.get(api.value.logical_id, [])
             if not methods:
                 continue
-            after = depends_on(deployment)
+            after = depends_on(deployment, transitive=True)
             names = ", ".join(m.logical_id for m in methods[:3]) + (" …" if len(methods) > 3 else "")
             if not any(m.logical_id in after for m in methods):
                 yield ctx.finding(

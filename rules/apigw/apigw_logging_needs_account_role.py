@@ -82,7 +82,7 @@ def logging_needs_account_role(graph, ctx):
             ctx.not_evaluated(stage, f"{what} needs the account's API Gateway CloudWatch role, and this template "
                                      "has no AWS::ApiGateway::Account: it depends on the account's settings")
             continue
-        after = depends_on(stage)
+        after = depends_on(stage, transitive=True)
         for account in accounts:
             if account.logical_id not in after and not stage.implicit:
                 yield ctx.finding(stage, f"stage {stage.describe()} turns on {what} but does not DependsOn "

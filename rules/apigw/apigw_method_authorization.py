@@ -1,6 +1,6 @@
 """APG004 apigw-method-authorization."""
 from linter.model import (REST_API_TYPES, Value, as_text, endpoint_types, kinds, resource_policy_restrictions,
-                          rest_api_of, rule)
+                         rest_api_of, rule)
 
 SAM_APIS = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")
 
@@ -87,7 +87,7 @@ def method_authorization(graph, ctx):
             if auth.value != "NONE" or key.value.upper().startswith("OPTIONS "):
                 continue
             for case in route.get("ApiId", default=False):
-                api, _reason = graph.follow(case) if case.known else (None, "")
+                api, _reason = graph.follow(case)
                 if api is not None and api.type == "AWS::ApiGatewayV2::Api":
                     protocol = api.get("ProtocolType").single
                     if str(protocol).upper() == "WEBSOCKET" and key.value != "$connect":

@@ -57,7 +57,7 @@ def proxy_without_mapping_templates(graph, ctx):
                                           "integrations, so the request reaches the backend untransformed",
                                   check="request-templates", at="Integration.RequestTemplates", cases=(kind,))
             for entry in responses:
-                if any(_written(t.value) for t in entry.get("ResponseTemplates", default=False) if t.known):
+                if any(_written(t.value) for t in entry.get("ResponseTemplates", default=False).known_cases()):
                     yield ctx.finding(method, f"method {method.describe()} has a {kind.show()} integration with "
                                               "ResponseTemplates in its IntegrationResponses: they are ignored and "
                                               "the backend's response is returned as it is",

@@ -1,6 +1,5 @@
 """TPL002 cfn-template-structure."""
-from linter.model import rule
-from linter.shapes import node_location
+from linter.model import node_location, rule
 
 SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings", "Conditions",
             "Transform", "Resources", "Outputs")

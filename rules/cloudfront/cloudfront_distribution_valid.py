@@ -1,9 +1,8 @@
 """CFR004 cloudfront-distribution-valid."""
-from linter.cloudfront import CONFIG, DISTRIBUTION, behavior_paths, list_paths
-from linter.model import as_number, display, rule
-from linter.shapes import as_list, as_word, get_entry
+from linter.model import (DISTRIBUTION, DISTRIBUTION_CONFIG, as_items, as_number, as_text, behavior_paths, display,
+                         get_entry, list_paths, rule)
 
-CERTIFICATE = f"{CONFIG}.ViewerCertificate"
+CERTIFICATE = f"{DISTRIBUTION_CONFIG}.ViewerCertificate"
 
 
 @rule("CFR004", "cloudfront-distribution-valid", severity="error", tags=("correctness", "cloudfront"),
@@ -58,7 +57,7 @@ def cloudfront_distribution_valid(graph, ctx):
                 DefaultTTL: 300
     """
     for distribution in graph.of_type(DISTRIBUTION):
-        if not distribution.has(CONFIG):
+        if not distribution.has(DISTRIBUTION_CONFIG):
             continue
         yield from _certificate(distribution, ctx)
         origin_ids = _origin_ids(distribution, ctx)
@@ -66,9 +65,9 @@ def cloudfront_distribution_valid(graph, ctx):
             yield from _ttls(distribution, behavior, ctx)
             if origin_ids is not None:
                 yield from _target(distribution, behavior, origin_ids, ctx)
-        for group in list_paths(distribution, f"{CONFIG}.OriginGroups.Items", ctx):
+        for group in list_paths(distribution, f"{DISTRIBUTION_CONFIG}.OriginGroups.Items", ctx):
             codes = distribution.get(f"{group}.FailoverCriteria.StatusCodes.Items", default=False)
-            for (items,) in ctx.cases(distribution, codes, convert=as_list):
+            for (items,) in ctx.cases(distribution, codes, convert=as_items):
                 if not items.value:
                     yield ctx.finding(distribution, f"origin group {group.rsplit('.', 1)[-1]} of distribution "
                                                     f"{distribution.describe()} has no FailoverCriteria.StatusCodes: "
@@ -77,19 +76,19 @@ def cloudfront_distribution_valid(graph, ctx):
 
 
 def _certificate(distribution, ctx):
-    aliases = distribution.get(f"{CONFIG}.Aliases", default=False)
+    aliases = distribution.get(f"{DISTRIBUTION_CONFIG}.Aliases", default=False)
     acm = distribution.get(f"{CERTIFICATE}.AcmCertificateArn", default=False)
     iam = distribution.get(f"{CERTIFICATE}.IamCertificateId", default=False)
     for names, a, i in ctx.cases(distribution, aliases, acm, iam):
         custom = a.value is not None or i.value is not None
-        if as_list(names) and not custom:
-            shown = ", ".join(display(name) for name in as_list(names))
+        if as_items(names) and not custom:
+            shown = ", ".join(display(name) for name in as_items(names))
             where = f" ({names.origin})" if names.origin else ""
             yield ctx.finding(distribution, f"distribution {distribution.describe()} has Aliases "
                                             f"{shown}{where} but no ViewerCertificate with AcmCertificateArn or "
                                             "IamCertificateId: CloudFront rejects alternate domain names without a "
                                             "certificate that covers them", check="alias-certificate",
-                              at=f"{CONFIG}.Aliases", cases=(names, a, i))
+                              at=f"{DISTRIBUTION_CONFIG}.Aliases", cases=(names, a, i))
         if custom:
             for key in ("SslSupportMethod", "MinimumProtocolVersion"):
                 for (setting,) in ctx.cases(distribution, distribution.get(f"{CERTIFICATE}.{key}", default=False)):
@@ -132,13 +131,13 @@ def _origin_ids(distribution, ctx):
 
     Without any ``Origins`` the distribution is incomplete (a schema error, not this rule's): None.
     """
-    if not distribution.has(f"{CONFIG}.Origins"):
+    if not distribution.has(f"{DISTRIBUTION_CONFIG}.Origins"):
         return None
     ids = set()
-    for path in (list_paths(distribution, f"{CONFIG}.Origins", ctx)
-                 + list_paths(distribution, f"{CONFIG}.OriginGroups.Items", ctx)):
+    for path in (list_paths(distribution, f"{DISTRIBUTION_CONFIG}.Origins", ctx)
+                 + list_paths(distribution, f"{DISTRIBUTION_CONFIG}.OriginGroups.Items", ctx)):
         for case in distribution.get(f"{path}.Id", default=False):
-            word = as_word(case)
+            word = as_text(case)
             if word is None:
                 ctx.not_evaluated(distribution, f"the Id of {path} is {case.describe()}")
                 return None
@@ -148,7 +147,7 @@ def _origin_ids(distribution, ctx):
 
 def _target(distribution, behavior, origin_ids, ctx):
     path = f"{behavior}.TargetOriginId"
-    for (target,) in ctx.cases(distribution, distribution.get(path, default=False), convert=as_word):
+    for (target,) in ctx.cases(distribution, distribution.get(path, default=False), convert=as_text):
         if target.value is not None and target.value not in origin_ids:
             known = ", ".join(sorted(origin_ids)) or "none"
             yield ctx.finding(distribution, f"cache behavior {_name(behavior)} of distribution "

@@ -1,13 +1,11 @@
 """CFR001 cloudfront-viewer-https."""
-from linter.cloudfront import CONFIG, DISTRIBUTION, behavior_paths
-from linter.model import rule
-from linter.shapes import as_word
+from linter.model import DISTRIBUTION, DISTRIBUTION_CONFIG, as_text, behavior_paths, rule
 
 # MinimumProtocolVersion values from weakest to strongest.
 PROTOCOL_ORDER = ("SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016", "TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021",
                   "TLSv1.2_2025", "TLSv1.3_2025")
 RECOMMENDED = "TLSv1.2_2021"
-CERTIFICATE = f"{CONFIG}.ViewerCertificate"
+CERTIFICATE = f"{DISTRIBUTION_CONFIG}.ViewerCertificate"
 
 
 @rule("CFR001", "cloudfront-viewer-https", severity="warning", tags=("security", "cloudfront"), catalogue="R62")
@@ -52,7 +50,7 @@ def cloudfront_viewer_https(graph, ctx):
     for distribution in graph.of_type(DISTRIBUTION):
         for behavior in behavior_paths(distribution, ctx):
             path = f"{behavior}.ViewerProtocolPolicy"
-            for (policy,) in ctx.cases(distribution, distribution.get(path, default=False), convert=as_word):
+            for (policy,) in ctx.cases(distribution, distribution.get(path, default=False), convert=as_text):
                 if policy.value == "allow-all":
                     which = "default cache behavior" if behavior.endswith("DefaultCacheBehavior") else \
                         f"cache behavior {behavior.rsplit('.', 1)[-1]}"
@@ -62,10 +60,10 @@ def cloudfront_viewer_https(graph, ctx):
                                       "cookies and tokens; use redirect-to-https or https-only",
                         check="allow-all", at=path, cases=(policy,))
         yield from _tls_policy(distribution, ctx)
-        if distribution.has(CONFIG) and not distribution.has(f"{CONFIG}.WebACLId"):
+        if distribution.has(DISTRIBUTION_CONFIG) and not distribution.has(f"{DISTRIBUTION_CONFIG}.WebACLId"):
             yield ctx.finding(distribution, f"distribution {distribution.describe()} has no WebACLId: no AWS WAF "
                                             "rules filter requests before they reach the origin", severity="info",
-                              check="no-waf", at=CONFIG)
+                              check="no-waf", at=DISTRIBUTION_CONFIG)
 
 
 def _tls_policy(distribution, ctx):
@@ -75,9 +73,9 @@ def _tls_policy(distribution, ctx):
     iam = distribution.get(f"{CERTIFICATE}.IamCertificateId", default=False)
     version = distribution.get(f"{CERTIFICATE}.MinimumProtocolVersion", default=False)
     for a, i, v in ctx.cases(distribution, acm, iam, version):
-        if (a.value is None and i.value is None) or as_word(v) not in PROTOCOL_ORDER:
+        if (a.value is None and i.value is None) or as_text(v) not in PROTOCOL_ORDER:
             continue
-        if PROTOCOL_ORDER.index(as_word(v)) < PROTOCOL_ORDER.index(RECOMMENDED):
+        if PROTOCOL_ORDER.index(as_text(v)) < PROTOCOL_ORDER.index(RECOMMENDED):
             yield ctx.finding(distribution, f"distribution {distribution.describe()} uses a custom certificate with "
                                             f"{v.cite('MinimumProtocolVersion')}: older TLS versions and ciphers are "
                                             f"allowed; use {RECOMMENDED} or newer", severity="info",

@@ -1,6 +1,5 @@
 """CWA001 cloudwatch-alarm-shape."""
-from linter.model import ALARM, as_number, kinds, rule
-from linter.shapes import as_list, as_word, referrers
+from linter.model import ALARM, as_items, as_number, as_text, kinds, referrers, rule
 
 HIGH_RESOLUTION_PERIODS = (10, 20, 30)
 MAX_DIMENSIONS = 30
@@ -97,7 +96,7 @@ def _periods(alarm, ctx):
     if not alarm.has("Metrics"):
         return [("Period" if alarm.has("Period") else None, alarm.get("Period", default=False))]
     out = []
-    for (metrics,) in ctx.cases(alarm, alarm.get("Metrics", default=False), convert=as_list):
+    for (metrics,) in ctx.cases(alarm, alarm.get("Metrics", default=False), convert=as_items):
         for i in range(len(metrics.value or ())):
             path = f"Metrics.{i}.MetricStat.Period"
             if alarm.has(path):
@@ -109,12 +108,12 @@ def _periods(alarm, ctx):
 def _dimensions(alarm, ctx):
     paths = ["Dimensions"] if alarm.has("Dimensions") else []
     if alarm.has("Metrics"):
-        for (metrics,) in ctx.cases(alarm, alarm.get("Metrics", default=False), convert=as_list):
+        for (metrics,) in ctx.cases(alarm, alarm.get("Metrics", default=False), convert=as_items):
             paths += [f"Metrics.{i}.MetricStat.Metric.Dimensions" for i in range(len(metrics.value or ()))
                       if alarm.has(f"Metrics.{i}.MetricStat.Metric.Dimensions")]
             break
     for path in paths:
-        for (dims,) in ctx.cases(alarm, alarm.get(path, default=False), convert=as_list):
+        for (dims,) in ctx.cases(alarm, alarm.get(path, default=False), convert=as_items):
             if len(dims.value or ()) > MAX_DIMENSIONS:
                 yield ctx.finding(alarm, f"alarm {alarm.describe()} names {len(dims.value)} dimensions in {path}: "
                                          f"a metric has at most {MAX_DIMENSIONS}, and CloudWatch rejects the alarm",
@@ -140,7 +139,7 @@ def _advice(alarm, periods, dead_letter_queues, ctx):
     if metric in ERROR_METRICS or watched_dlq:
         what = f"the failure count {metric}" if metric in ERROR_METRICS else \
             f"the dead-letter queue {watched_dlq[0].describe()}"
-        for (treat,) in ctx.cases(alarm, alarm.get("TreatMissingData"), convert=as_word):
+        for (treat,) in ctx.cases(alarm, alarm.get("TreatMissingData"), convert=as_text):
             if treat.value == "missing":
                 yield ctx.finding(alarm, f"alarm {alarm.describe()} watches {what} with {treat.cite('TreatMissingData')}: "
                                          "no data there means nothing failed, yet the alarm goes to "
@@ -151,4 +150,4 @@ def _advice(alarm, periods, dead_letter_queues, ctx):
 
 def _scalar(case):
     number = as_number(case)
-    return number if number is not None else as_word(case)
+    return number if number is not None else as_text(case)

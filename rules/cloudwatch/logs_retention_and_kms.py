@@ -1,6 +1,5 @@
 """LOG001 logs-retention-and-kms."""
-from linter.logs import LOG_GROUP, RETENTION_DAYS, names_logs_service
-from linter.model import as_number, rule, statements
+from linter.model import LOG_GROUP, RETENTION_DAYS, as_number, names_logs_service, rule, statements
 
 KEY = "AWS::KMS::Key"
 

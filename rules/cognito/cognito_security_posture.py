@@ -1,8 +1,5 @@
 """COG002 cognito-security-posture."""
-from linter.grants import write_or_broad_actions
-from linter.model import as_bool, rule
-from linter.policy import role_documents, statements
-from linter.shapes import as_word
+from linter.model import as_bool, as_text, role_documents, rule, statements, write_or_broad_actions
 
 USER_POOL = "AWS::Cognito::UserPool"
 IDENTITY_POOL = "AWS::Cognito::IdentityPool"
@@ -87,14 +84,14 @@ def cognito_security_posture(graph, ctx):
                                     "deprecated; use AWS AppSync to sync user data", severity="info",
                               check="cognito-sync", at=used[0])
     for pool in graph.of_type(USER_POOL):
-        for (mfa,) in ctx.cases(pool, pool.get("MfaConfiguration"), convert=as_word):
+        for (mfa,) in ctx.cases(pool, pool.get("MfaConfiguration"), convert=as_text):
             if (mfa.value or "").upper() == "OFF":
                 yield ctx.finding(pool, f"user pool {pool.describe()} has {mfa.cite('MfaConfiguration')}: users sign "
                                         "in with a password alone; use OPTIONAL or ON", severity="info",
                                   check="mfa-off", at="MfaConfiguration" if pool.has("MfaConfiguration") else None,
                                   cases=(mfa,))
         mode_path = "UserPoolAddOns.AdvancedSecurityMode"
-        for (mode,) in ctx.cases(pool, pool.get(mode_path), convert=as_word):
+        for (mode,) in ctx.cases(pool, pool.get(mode_path), convert=as_text):
             if (mode.value or "").upper() == "OFF":
                 yield ctx.finding(pool, f"user pool {pool.describe()} has {mode.cite('AdvancedSecurityMode')}: "
                                         "sign-ins with compromised credentials are not blocked; use ENFORCED "

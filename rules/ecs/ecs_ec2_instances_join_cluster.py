@@ -76,7 +76,7 @@ def ecs_ec2_instances_join_cluster(graph, ctx):
 def _looks_like_container_instance(graph, launcher) -> bool:
     if ecs_optimized_image(graph, launcher):
         return True
-    if any(case.known and cluster_settings(case.value) for case in launch_texts(graph, launcher)):
+    if any(cluster_settings(case.value) for case in launch_texts(graph, launcher).known_cases()):
         return True
     role, _ = instance_role(graph, launcher)
     return role is not None and role_allows(graph, role, REGISTER).yes

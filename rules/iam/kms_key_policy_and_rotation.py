@@ -1,9 +1,7 @@
 """KMS001 kms-key-policy-and-rotation."""
 import fnmatch
 
-from linter.model import as_bool, as_number, display, rule
-from linter.policy import statements
-from linter.shapes import as_word
+from linter.model import as_bool, as_number, as_text, display, rule, statements
 
 KEY = "AWS::KMS::Key"
 LOG_GROUP = "AWS::Logs::LogGroup"
@@ -85,7 +83,7 @@ def kms_key_policy_and_rotation(graph, ctx):
 
 def _flag_or_word(case):
     flag = as_bool(case)
-    return flag if flag is not None else as_word(case)
+    return flag if flag is not None else as_text(case)
 
 
 def _admin_statements(document) -> tuple[bool, str | None]:

@@ -1,9 +1,7 @@
 """SEC001 secrets-not-in-plaintext."""
 import re
 
-from linter.model import Case, as_bool, display, rule
-from linter.shapes import as_word, leaf_paths, section_location
-from linter.text import as_name as as_text
+from linter.model import Case, as_bool, as_name, as_text, display, leaf_paths, rule, section_location
 
 ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 SECRET_ACCESS_KEY = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -77,7 +75,7 @@ def secrets_not_in_plaintext(graph, ctx):
             continue
         yield from _properties(resource, ctx)
         if resource.type == "AWS::SSM::Parameter":
-            for (ptype,) in ctx.cases(resource, resource.get("Type", default=False), convert=as_word):
+            for (ptype,) in ctx.cases(resource, resource.get("Type", default=False), convert=as_text):
                 if ptype.value == "SecureString":
                     yield ctx.finding(resource, f"SSM parameter {resource.describe()} has {ptype.cite('Type')}: "
                                                 "CloudFormation cannot create SecureString parameters and the "
@@ -98,7 +96,7 @@ def _properties(resource, ctx):
         if path.split(".", 1)[0] in SKIPPED_TREES:
             literal = False   # access keys are still looked for; names here are not settings
         for case in _values(resource, path, ctx):
-            text = as_text(case)
+            text = as_name(case)
             if not text:
                 continue
             key = ACCESS_KEY_ID.search(text)
@@ -136,7 +134,7 @@ def _user_data(resource, ctx):
     for path in ("UserData", "LaunchTemplateData.UserData"):
         if not resource.has(path):
             continue
-        for (case,) in ctx.cases(resource, resource.get(path, default=False), convert=as_text):
+        for (case,) in ctx.cases(resource, resource.get(path, default=False), convert=as_name):
             text = case.value
             if text and AWS_CONFIGURE.search(text):
                 yield ctx.finding(resource, f"the user data of {resource.describe()} writes AWS credentials "

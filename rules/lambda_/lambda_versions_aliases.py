@@ -1,5 +1,5 @@
 """LAM015 lambda-versions-aliases."""
-from linter.model import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, VERSION_ARN, as_bool, as_list, as_number,
+from linter.model import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, VERSION_ARN, as_bool, as_list, as_name, as_number,
                           as_text, function_version_kind, is_function_resource_id, presence, rule,
                           scaling_target_qualifier)
 
@@ -163,10 +163,10 @@ def _scaling_target(ctx, target):
     if not dimension.any(lambda v: v == PROVISIONED_DIMENSION, unknown=True):
         return
     resource_id = target.get("ResourceId", default=False)
-    for dim, rid in ctx.cases(target, dimension, resource_id, convert=(as_text, None)):
+    for dim, rid in ctx.cases(target, dimension, resource_id, convert=(as_text, as_name)):
         if dim.value != PROVISIONED_DIMENSION:
             continue
-        text = rid.value if isinstance(rid.value, str) else None
+        text = rid.value
         if text is None or not is_function_resource_id(text):
             ctx.not_evaluated(target, f"ResourceId {rid.show()} is not written as function:<name>:<qualifier>")
             continue

@@ -1,6 +1,5 @@
 """DNS001 route53-record-shape."""
-from linter.model import as_bool, as_number, rule
-from linter.shapes import as_list, as_word
+from linter.model import as_bool, as_items, as_number, as_text, rule
 
 RECORD = "AWS::Route53::RecordSet"
 GROUP = "AWS::Route53::RecordSetGroup"
@@ -14,7 +13,7 @@ REQUEST_INTERVALS = (10, 30)
 
 
 def _dns_name(case):
-    name = as_word(case)
+    name = as_text(case)
     return name.rstrip(".").lower() if name is not None else None
 
 
@@ -70,7 +69,7 @@ def route53_record_shape(graph, ctx):
     for group in graph.of_type(GROUP):
         if not group.has("RecordSets"):
             continue
-        for (entries,) in ctx.cases(group, group.get("RecordSets", default=False), convert=as_list):
+        for (entries,) in ctx.cases(group, group.get("RecordSets", default=False), convert=as_items):
             for i in range(len(entries.value or ())):
                 yield from _record(graph, ctx, group, f"RecordSets.{i}.", group)
             break
@@ -121,7 +120,7 @@ def _set_identifier(ctx, holder, prefix, label, has, get):
 
 def _apex_cname(graph, ctx, holder, prefix, label, get, zone_holder):
     record_type = get("Type")
-    for (rtype,) in ctx.cases(holder, record_type, convert=as_word):
+    for (rtype,) in ctx.cases(holder, record_type, convert=as_text):
         if (rtype.value or "").upper() != "CNAME":
             continue
         zone = _zone_name(graph, zone_holder)

@@ -1,8 +1,5 @@
 """BKT003 s3-access-log-target-not-self."""
-from linter.grants import may_allow
-from linter.model import rule
-from linter.policy import resource_policies
-from linter.shapes import opaque_resources
+from linter.model import may_allow, opaque_resources, resource_policies, rule
 
 BUCKET = "AWS::S3::Bucket"
 LOGGING = "LoggingConfiguration"

@@ -1,7 +1,6 @@
 """BKT005 s3-enforce-tls."""
-from linter.model import resource_policies, rule, statements
-from linter.s3 import BUCKET_PART, OBJECTS_PART, bucket_parts, denies_insecure_transport
-from linter.shapes import opaque_resources
+from linter.model import (BUCKET_PART, OBJECTS_PART, bucket_parts, denies_insecure_transport, opaque_resources,
+                         resource_policies, rule, statements)
 
 BUCKET = "AWS::S3::Bucket"
 

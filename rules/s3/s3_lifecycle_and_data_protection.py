@@ -1,6 +1,5 @@
 """BKT007 s3-lifecycle-and-data-protection."""
-from linter.model import as_bool, as_number, rule
-from linter.shapes import as_list, as_word
+from linter.model import as_bool, as_items, as_number, as_text, rule
 
 # The lifecycle "waterfall": an object may only move to a class further down, never back up.
 WATERFALL = ("STANDARD_IA", "INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
@@ -14,7 +13,7 @@ RULES = "LifecycleConfiguration.Rules"
 def _scalar(case):
     """Days as numbers, storage classes and statuses as words."""
     number = as_number(case)
-    return number if number is not None else as_word(case)
+    return number if number is not None else as_text(case)
 
 
 @rule("BKT007", "s3-lifecycle-and-data-protection", severity="error", tags=("reliability", "cost", "s3"),
@@ -92,11 +91,11 @@ def lifecycle_and_data_protection(graph, ctx):
         yield from _object_lock(bucket, ctx)
         yield from _bucket_key(bucket, ctx)
         enabled_rules = []
-        for (rules,) in ctx.cases(bucket, bucket.get(RULES, default=False), convert=as_list):
+        for (rules,) in ctx.cases(bucket, bucket.get(RULES, default=False), convert=as_items):
             for index in range(len(rules.value or ())):
                 path = f"{RULES}.{index}"
                 yield from _transitions(bucket, path, ctx)
-                for (status,) in ctx.cases(bucket, bucket.get(f"{path}.Status"), convert=as_word):
+                for (status,) in ctx.cases(bucket, bucket.get(f"{path}.Status"), convert=as_text):
                     if status.value == "Enabled":
                         enabled_rules.append(path)
         yield from _housekeeping(bucket, enabled_rules, log_targets, ctx)
@@ -109,7 +108,7 @@ def _transitions(bucket, path, ctx):
         if not bucket.has(f"{path}.{key}"):
             continue
         single = not key.endswith("s")
-        for (items,) in ctx.cases(bucket, bucket.get(f"{path}.{key}"), convert=as_list if not single else None):
+        for (items,) in ctx.cases(bucket, bucket.get(f"{path}.{key}"), convert=as_items if not single else None):
             count = 1 if single else len(items.value or ())
             for i in range(count):
                 step = f"{path}.{key}" if single else f"{path}.{key}.{i}"
@@ -199,14 +198,14 @@ def _lock_word(case):
     # CloudFormation takes ObjectLockEnabled as the word Enabled; a boolean true is read the same way.
     if as_bool(case) is True:
         return "Enabled"
-    return as_word(case)
+    return as_text(case)
 
 
 def _bucket_key(bucket, ctx):
     path = "BucketEncryption.ServerSideEncryptionConfiguration"
     if not bucket.has(path):
         return
-    for (entries,) in ctx.cases(bucket, bucket.get(path), convert=as_list):
+    for (entries,) in ctx.cases(bucket, bucket.get(path), convert=as_items):
         for i in range(len(entries.value or ())):
             entry = f"{path}.{i}"
             algorithm = bucket.get(f"{entry}.ServerSideEncryptionByDefault.SSEAlgorithm")
@@ -224,7 +223,7 @@ def _bucket_key(bucket, ctx):
 
 def _bool_or_word(case):
     flag = as_bool(case)
-    return flag if flag is not None else as_word(case)
+    return flag if flag is not None else as_text(case)
 
 
 def _housekeeping(bucket, enabled_rules, log_targets, ctx):
@@ -238,7 +237,7 @@ def _housekeeping(bucket, enabled_rules, log_targets, ctx):
                     "parts of failed multipart uploads stay and are billed; add "
                     "AbortIncompleteMultipartUpload: {DaysAfterInitiation: 7}", severity="info",
             check="abort-multipart", at="LifecycleConfiguration" if bucket.has("LifecycleConfiguration") else None)
-    for (status,) in ctx.cases(bucket, bucket.get("VersioningConfiguration.Status"), convert=as_word):
+    for (status,) in ctx.cases(bucket, bucket.get("VersioningConfiguration.Status"), convert=as_text):
         if status.value == "Enabled" and not has["noncurrent"]:
             yield ctx.finding(
                 bucket, f"bucket {bucket.describe()} is versioned ({status.cite('VersioningConfiguration.Status')}) "

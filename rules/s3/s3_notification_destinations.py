@@ -1,6 +1,6 @@
 """BKT001 s3-notification-destinations."""
-from linter.model import allows, as_bool, as_text, connector_may_write, permission_allows, resource_policies, rule
-from linter.s3 import NOTIFICATION_KINDS, events_overlap, filters_overlap, key_filter
+from linter.model import (NOTIFICATION_KINDS, allows, as_bool, as_text, connector_may_write, events_overlap,
+                         filters_overlap, key_filter, permission_allows, resource_policies, rule)
 
 BUCKET = "AWS::S3::Bucket"
 S3 = "s3.amazonaws.com"

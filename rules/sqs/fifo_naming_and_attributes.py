@@ -63,9 +63,9 @@ def fifo_naming_and_attributes(graph, ctx):
 
 def _check(graph, ctx, resource, switch, name_prop, fifo_only, longest, noun, service):
     fifo_value = resource.get(switch)
-    known_types = {as_bool(c) for c in fifo_value.cases if c.known}
-    if len(known_types) > 1:
-        case = next(c for c in fifo_value.cases if c.known)
+    decided = fifo_value.known_cases()
+    if len({as_bool(c) for c in decided}) > 1:
+        case = decided[0]
         yield ctx.finding(
             resource,
             f"{switch} of {noun} {resource.describe()} is true in some scenarios and false in others "

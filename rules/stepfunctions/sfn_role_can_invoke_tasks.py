@@ -62,7 +62,7 @@ def sfn_role_can_invoke_tasks(graph, ctx):
         role, why = state_machine_role(graph, machine)
         definitions = state_machine_definition(machine)
         if role is None:
-            if any(True for case in definitions if case.known and list(task_calls(case.value))):
+            if any(list(task_calls(case.value)) for case in definitions.known_cases()):
                 ctx.not_evaluated(machine, why)
             continue
         if not role.implicit:
