@@ -172,6 +172,14 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
         (False, "the ELB default"),
     # BKT002 s3-replication-needs-versioning (rules-edge-iam)
     ("AWS::S3::Bucket", "VersioningConfiguration.Status"): (None, "versioning never enabled, the S3 default"),
+    # BKT004 s3-public-website-vs-bpa (rules-b): new buckets block public access and disable ACLs (April 2023).
+    ("AWS::S3::Bucket", "PublicAccessBlockConfiguration"):
+        ({"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+         "all four Block Public Access settings on, the S3 default for new buckets"),
+    ("AWS::S3::Bucket", "OwnershipControls"):
+        ({"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, "BucketOwnerEnforced, the S3 default for new buckets"),
+    # ECS001 ecs-lb-security-group-ports (rules-b)
+    ("AWS::ECS::TaskDefinition", "NetworkMode"): ("bridge", "the ECS default for EC2 tasks"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

@@ -143,9 +143,6 @@ def secret_like_name(name: str) -> bool:
 
 # ---------------------------------------------------------------- EC2 container instances
 
-CLUSTER = "AWS::ECS::Cluster"
-CAPACITY_PROVIDER = "AWS::ECS::CapacityProvider"
-AUTO_SCALING_GROUP = "AWS::AutoScaling::AutoScalingGroup"
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 INSTANCE_PROFILE = "AWS::IAM::InstanceProfile"
@@ -276,27 +273,3 @@ def instance_role(graph: Graph, launcher: Resource) -> tuple[Resource | None, st
     if role is None or role.type != "AWS::IAM::Role":
         return None, reason or "the instance profile's role is not in this template"
     return role, ""
-
-
-def provider_clusters(graph: Graph, group: Resource) -> list[tuple[Resource, Resource]]:
-    """(cluster, capacity provider) for every capacity provider of ``group`` associated with a cluster of the
-    template, through the cluster's ``CapacityProviders`` or an ``AWS::ECS::ClusterCapacityProviderAssociations``."""
-    providers = []
-    for provider in graph.of_type(CAPACITY_PROVIDER):
-        if any(graph.follow(c)[0] is group for c in provider.get("AutoScalingGroupProvider.AutoScalingGroupArn",
-                                                                 default=False)):
-            providers.append(provider)
-    out = []
-    holders = [(cluster, cluster) for cluster in graph.of_type(CLUSTER)]
-    for association in graph.of_type("AWS::ECS::ClusterCapacityProviderAssociations"):
-        for case in association.get("Cluster", default=False):
-            cluster, _ = graph.follow(case)
-            if cluster is not None and cluster.type == CLUSTER:
-                holders.append((cluster, association))
-    for cluster, holder in holders:
-        for case in holder.get("CapacityProviders", default=False):
-            for item in case.value if isinstance(case.value, list) else ():
-                target, _ = graph.follow(Case(item, case.origin, case.assumptions))
-                if target in providers and (cluster, target) not in out:
-                    out.append((cluster, target))
-    return out

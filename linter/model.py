@@ -77,6 +77,16 @@ from .logs import LOG_GROUP, RETENTION_DAYS, names_logs_service  # noqa: F401,E4
 from .cloudfront import DISTRIBUTION_CONFIG, DISTRIBUTION, behavior_paths, list_paths  # noqa: F401,E402
 from .s3 import (BUCKET_PART, NOTIFICATION_KINDS, OBJECTS_PART, bucket_parts, denies_insecure_transport,  # noqa: F401,E402
                  events_overlap, filters_overlap, key_filter)
+# CloudFront origins on S3, bucket policy grants and Block Public Access (linter/s3_origins.py); load balancer
+# listeners, target groups, EC2 targets and port ranges (linter/balancing.py). Rules ECS001, ELB002, BKT004,
+# CFR002, CFR003.
+from .s3_origins import (OTHER_HOST, S3_REST, S3_WEBSITE, Endpoint, any_condition_unknown,  # noqa: F401,E402
+                         block_public_access, bucket_grant, cloudfront_service_principal, identity_principal,
+                         object_ownership, origin_endpoint, public_grants, public_statement, source_arn_is,
+                         website_kind)
+from .balancing import (CLUSTER as ECS_CLUSTER, LOAD_BALANCER as ELB_LOAD_BALANCER,  # noqa: F401,E402
+                        TARGET_GROUP as ELB_TARGET_GROUP, balancers_of, cluster_instances, ingress_allows_span,
+                        instance_security_groups, listener_target_groups, listeners_of, registered_targets)
 from .policy import role_names_resource  # noqa: F401,E402
 from .s3 import notified_on_write  # noqa: F401,E402
 # Lambda versions and aliases (linter/lambda_versions.py).
@@ -86,4 +96,4 @@ from .lambda_versions import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, NUMBER, V
 from .stepfunctions import TASK_PERMISSIONS, TaskCall, state_machine_role, task_calls  # noqa: F401,E402
 # EC2 container instances of ECS clusters (linter/ecs.py).
 from .ecs import (cluster_settings, ecs_optimized_image, instance_role, launch_source, launch_texts,  # noqa: F401,E402
-                  provider_clusters, setting_names_cluster)
+                  setting_names_cluster)

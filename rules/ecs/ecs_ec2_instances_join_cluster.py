@@ -1,6 +1,6 @@
 """ECS006 ecs-ec2-instances-join-cluster."""
-from linter.model import (cluster_settings, display, ecs_optimized_image, instance_role, launch_source, launch_texts,
-                          provider_clusters, role_allows, rule, setting_names_cluster)
+from linter.model import (cluster_instances, cluster_settings, display, ecs_optimized_image, instance_role,
+                          launch_source, launch_texts, role_allows, rule, setting_names_cluster)
 
 CLUSTER = "AWS::ECS::Cluster"
 GROUP = "AWS::AutoScaling::AutoScalingGroup"
@@ -61,7 +61,7 @@ def ecs_ec2_instances_join_cluster(graph, ctx):
         return
     for group in graph.of_type(GROUP):
         launcher, why = launch_source(graph, group)
-        backed = [cluster for cluster, _provider in provider_clusters(graph, group)]
+        backed = [cluster for cluster in clusters if group in cluster_instances(graph, cluster)]
         if launcher is None:
             if backed:
                 ctx.not_evaluated(group, why)
