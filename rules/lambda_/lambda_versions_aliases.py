@@ -27,7 +27,9 @@ def lambda_versions_aliases(graph, ctx):
     - `provisioned-over-reserved`: `ProvisionedConcurrentExecutions` (on an alias, a version or a SAM
       function) above the function's `ReservedConcurrentExecutions`, when that is set.
     - `sam-needs-alias`: a SAM function with `ProvisionedConcurrencyConfig`, or an enabled
-      `DeploymentPreference`, but no `AutoPublishAlias` (Globals merged): the SAM transform fails.
+      `DeploymentPreference`, but no `AutoPublishAlias` (Globals merged): the SAM transform fails. A
+      template without a `Transform` is taken for a fragment of a larger project (its Globals may live in
+      another file) and is not evaluated.
     - `scaling-target`: an `AWS::ApplicationAutoScaling::ScalableTarget` for
       `lambda:function:ProvisionedConcurrency` whose `ResourceId` (`function:<name>:<qualifier>`) has no
       qualifier, or `$LATEST`.
@@ -133,6 +135,13 @@ def _provisioned_vs_reserved(graph, ctx, holder, subject):
 
 
 def _sam_function(graph, ctx, function):
+    if not graph.template.get("Transform") and (function.has("ProvisionedConcurrencyConfig")
+                                                or function.has("DeploymentPreference")):
+        # Projects assembled from several files (merged before the transform) keep Globals elsewhere.
+        ctx.not_evaluated(function, "the template declares no SAM Transform: it is a fragment, and "
+                                    "AutoPublishAlias may come from Globals in another file")
+        yield from _provisioned_vs_reserved(graph, ctx, function, function)
+        return
     alias = presence(function.get("AutoPublishAlias", default=False))
     if function.has("ProvisionedConcurrencyConfig"):
         for (has_alias,) in ctx.cases(function, alias):
