@@ -16,40 +16,23 @@ from .pipeline import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError, emit, ex
 
 
 def parse_parameter_pairs(pairs) -> dict:
-    """``K=V`` pairs (several per option value allowed, separated by spaces)."""
-    out = {}
-    for item in pairs:
-        for pair in item.split():
-            key, sep, value = pair.partition("=")
-            if not sep or not key:
-                raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--parameters")
-            out[key] = value
-    return out
+    """``-p KEY=VALUE`` options, one pair each; the value keeps its spaces and commas."""
+    from .parameters import ParameterError, parse_pairs
+
+    try:
+        return parse_pairs(pairs)
+    except ParameterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--parameters") from None
 
 
 def load_parameter_file(path: str) -> dict:
     """CloudFormation CLI JSON (``[{"ParameterKey", "ParameterValue"}]``), or ``{"Parameters": {...}}``."""
-    from .config import parameter_text
+    from .parameters import ParameterError, read_file
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint="--parameter-file")
-    except ValueError as exc:
-        raise click.BadParameter(f"{path} is not valid JSON: {exc}", param_hint="--parameter-file")
-    if isinstance(data, list):
-        out = {}
-        for i, item in enumerate(data):
-            if not isinstance(item, dict) or "ParameterKey" not in item:
-                raise click.BadParameter(f"{path}: item {i} has no ParameterKey", param_hint="--parameter-file")
-            if "ParameterValue" in item:
-                out[str(item["ParameterKey"])] = parameter_text(item["ParameterValue"])
-        return out
-    if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
-        return {str(k): parameter_text(v) for k, v in data["Parameters"].items()}
-    raise click.BadParameter(f"{path}: expected a list of {{ParameterKey, ParameterValue}} or "
-                             '{"Parameters": {...}}', param_hint="--parameter-file")
+        return read_file(path)[0]
+    except ParameterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--parameter-file") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,13 +49,17 @@ def main():
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-p", "--parameters", "parameter_pairs", multiple=True, metavar="KEY=VALUE",
-              help="Template parameter value; repeat, or give several separated by spaces. Beats the "
-                   "parameter file, the config file's parameters and the template's Default.")
+              help="One template parameter value; the value may hold spaces and commas "
+                   '(-p "Description=my stack"). Repeat -p for several. Beats the parameter file, the config '
+                   "file's parameters and the template's Default.")
 @click.option("--parameter-file", type=click.Path(exists=True, dir_okay=False),
               help='Parameter values: AWS CLI JSON ([{"ParameterKey": .., "ParameterValue": ..}]) or '
                    '{"Parameters": {"Key": "Value"}}.')
+@click.option("--region", metavar="REGION", help="The stack's region (pseudo parameter AWS::Region), so mappings "
+              "keyed by region resolve; without it the region is unknown.")
+@click.option("--account-id", metavar="ID", help="The stack's account (pseudo parameter AWS::AccountId).")
 @report_options
-def check(paths, parameter_pairs, parameter_file, report):
+def check(paths, parameter_pairs, parameter_file, region, account_id, report):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -82,19 +69,18 @@ def check(paths, parameter_pairs, parameter_file, report):
     \b
     Examples:
       cfn-arch-lint check template.yaml
-      cfn-arch-lint check infra/ --parameters Env=prod Timeout=60
+      cfn-arch-lint check infra/ -p Env=prod -p Timeout=60 --region eu-west-1
       cfn-arch-lint check template.yaml --format json -o report.json
       cfn-arch-lint check . --format github --sarif-output cfn-arch-lint.sarif
     """
     from .api import collect_paths, lint_file
     from .config import rule_options
+    from .parameters import mask_secrets, undeclared
 
     if not paths:
         raise click.UsageError("give at least one template file or folder (or - for standard input)")
     config, rules = load_settings(report.config_path, report.isolated, select=report.select, ignore=report.ignore)
-    parameters = dict(config.parameters)
-    parameters.update(load_parameter_file(parameter_file) if parameter_file else {})
-    parameters.update(parse_parameter_pairs(parameter_pairs))
+    parameters, sources = _gather_parameters(config, parameter_file, parameter_pairs, region, account_id)
     notes: list[str] = []
     files, missing = collect_paths(paths, notes)
     for note in notes:
@@ -103,12 +89,38 @@ def check(paths, parameter_pairs, parameter_file, report):
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
     options = rule_options(config, rules)
-    results = [lint_file(path, parameters=parameters, rules=rules, rule_options=options) for path in files]
+    results = []
+    for path in files:
+        result = lint_file(path, parameters=parameters, rules=rules, rule_options=options, parameter_source=sources)
+        mask_secrets(result, parameters)
+        for warning in sources.take_warnings():
+            click.echo(f"cfn-arch-lint: warning: {result.path}: {warning}", err=True)
+        results.append(result)
+    templates = [r.template for r in results if r.status == "linted" and r.template is not None]
+    for name in undeclared(parameters, templates) if templates else ():
+        click.echo(f"cfn-arch-lint: warning: parameter {name} ({sources.flag(name)}) is declared by no template "
+                   "checked; it is not used", err=True)
     code = emit(results, rules, missing=missing, config=config, **report.emit_arguments())
     if not files and not missing:
         click.echo("cfn-arch-lint: no template files found in the given folders", err=True)
         code = EXIT_USAGE
     sys.exit(code)
+
+
+def _gather_parameters(config, parameter_file, pairs, region, account_id):
+    """The run's parameter values and their :class:`linter.parameters.ParameterSources`; the warnings found
+    reading them go to standard error; a file or option that cannot be read at all is a usage error."""
+    from .parameters import ParameterError, gather
+
+    try:
+        values, sources, warnings = gather(config, parameter_file, pairs, region, account_id)
+    except ParameterError as exc:
+        if parameter_file and parameter_file in str(exc):
+            raise click.BadParameter(str(exc), param_hint="--parameter-file") from None
+        raise click.UsageError(str(exc)) from None
+    for warning in warnings:
+        click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
+    return values, sources
 
 
 @main.command(name="rules")

@@ -142,6 +142,13 @@ def _write(path: str, text: str, what: str) -> None:
         raise UserError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
 
 
+def _overrides(config, rules) -> dict:
+    """The config's severity-overrides by rule code (reporters show rules at these levels)."""
+    from .config import severity_overrides
+
+    return severity_overrides(config, rules) if config is not None else {}
+
+
 def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False, no_color=False, quiet=False,
          missing=(), config=None, sarif_output=None, baseline=None, write_baseline=None, show_suppressed=False,
          show_unused_suppressions=False) -> int:
@@ -167,7 +174,8 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
                     show_not_evaluated=show_not_evaluated, missing=list(missing), hidden=filtered.hidden,
                     color=fmt == "text" and not output and _use_color(no_color, sys.stdout),
                     suppressed=filtered.suppressed, show_suppressed=show_suppressed,
-                    unused_suppressions=filtered.unused_suppressions, baseline=filtered.baseline)
+                    unused_suppressions=filtered.unused_suppressions, baseline=filtered.baseline,
+                    severity_overrides=_overrides(config, rules))
     text = render(fmt, report)
     if sarif_output:
         from dataclasses import replace

@@ -11,8 +11,8 @@ import json
 import re
 
 from .load import Mapping, Sequence
-from .values import (MAX_CASES, Case, OneOf, ResourceRef, TooManyScenarios, Unknown, Value, combinations, display,
-                     is_symbolic, merge_assumptions, token)
+from .values import (MAX_CASES, Case, OneOf, ResourceRef, TooManyScenarios, Unknown, Value, combinations, conceal,
+                     display, is_symbolic, merge_assumptions, token)
 
 PSEUDO = ("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::StackId",
           "AWS::URLSuffix", "AWS::NotificationARNs")
@@ -26,8 +26,11 @@ class AzList(list):
 class Resolver:
     def __init__(self, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
                  parameter_source: str = "given on the command line"):
+        from .parameters import usable
+
         self.template = template
         self.parameters_given = dict(parameters or {})
+        # A string, or a :class:`linter.parameters.ParameterSources` naming each value's source.
         self.parameter_source = parameter_source
         self.pseudo = dict(pseudo or {})
         # ``-p AWS::Region=eu-west-1``: a pseudo parameter given like a parameter sets the pseudo parameter.
@@ -36,6 +39,8 @@ class Resolver:
                 self.pseudo[name] = self.parameters_given.pop(name)
         params = template.get("Parameters")
         self.parameter_defs = params if isinstance(params, dict) else {}
+        # A value that breaks the parameter's declaration is not used (the source records a warning).
+        self.parameters_given = usable(self.parameters_given, self.parameter_defs, parameter_source)
         mappings = template.get("Mappings")
         self.mappings = mappings if isinstance(mappings, dict) else {}
         conditions = template.get("Conditions")
@@ -107,7 +112,8 @@ class Resolver:
                 v = self.pseudo[name]
                 if isinstance(v, Unknown):
                     return Value.unknown(v.reason)
-                return Value.known(v, f"pseudo parameter {name}")
+                return Value.known(v, f"pseudo parameter {name} = {v}, {self.source_of(name)}"
+                                   if self.source_of(name) else f"pseudo parameter {name}")
             if name == "AWS::NotificationARNs":
                 return Value.unknown("AWS::NotificationARNs is known only at deploy time")
             return Value.known(token(name), f"pseudo parameter {name}")
@@ -121,28 +127,41 @@ class Resolver:
             return Value.known(ResourceRef(base, attr), "")
         return Value.unknown(f"Ref to {name!r}, which is neither a parameter nor a resource of this template")
 
+    def source_of(self, name: str) -> str:
+        """Where the given value of ``name`` came from ("from --parameter-file p.json"); "" for a pseudo
+        parameter nobody gave."""
+        source = self.parameter_source
+        if isinstance(source, str):
+            return source if name in self.parameters_given else ""
+        return source.of(name) if name in self.parameters_given or name in source.by_name else ""
+
     def parameter(self, name: str) -> Value:
+        from .parameters import is_noecho
+
         definition = self.parameter_defs.get(name)
         definition = definition if isinstance(definition, dict) else {}
         ptype = str(definition.get("Type", "String"))
         line = getattr(self.parameter_defs, "key_pos", {}).get(name, (0, 0))[0]
         where = f", line {line}" if line else ""
+        # NoEcho: the value is used, but every message shows it as **** (see linter.values.Concealed).
+        shown = conceal if is_noecho(definition) else (lambda v: v)
         if name in self.parameters_given:
             given = self.parameters_given[name]
             if isinstance(given, Unknown):
                 return Value.unknown(given.reason)
-            return Value.known(_coerce(given, ptype), f"parameter {name} = {given}, {self.parameter_source}"
-                               if not isinstance(given, (list, dict)) else f"parameter {name}, {self.parameter_source}")
+            source = self.source_of(name)
+            return Value.known(shown(_coerce(given, ptype)), f"parameter {name} = {display(shown(given))}, {source}"
+                               if not isinstance(given, (list, dict)) else f"parameter {name}, {source}")
         if ptype.startswith("AWS::SSM::Parameter::Value"):
             return Value.unknown(f"parameter {name} is read from SSM Parameter Store at deploy time")
         allowed = definition.get("AllowedValues")
         if isinstance(allowed, list) and allowed and all(not isinstance(a, (dict, list)) for a in allowed):
             key = ("parameter", name)
-            return Value(Case(_coerce(a, ptype), f"parameter {name}, one of its AllowedValues{where}", ((key, a),))
-                         for a in allowed)
+            return Value(Case(shown(_coerce(a, ptype)), f"parameter {name}, one of its AllowedValues{where}",
+                              ((key, shown(a)),)) for a in allowed)
         if "Default" in definition and not isinstance(definition.get("Default"), (dict, list)):
             default = definition["Default"]
-            return Value.known(_coerce(default, ptype), f"parameter {name} default{where}")
+            return Value.known(shown(_coerce(default, ptype)), f"parameter {name} default{where}")
         return Value.unknown(f"parameter {name} has no Default and no value was given (--parameters {name}=...)")
 
     def condition(self, name) -> Value:

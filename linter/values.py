@@ -67,8 +67,49 @@ def is_symbolic(value) -> bool:
     return isinstance(value, str) and TOKEN_OPEN in value
 
 
+class Concealed:
+    """The value of a ``NoEcho`` parameter: it compares and computes like the plain value, but
+    :func:`display` (so ``Case.show``/``Case.cite`` and every message built with them) shows ``****``."""
+
+    __slots__ = ()
+
+
+class ConcealedText(str, Concealed):
+    __slots__ = ()
+
+
+class ConcealedInt(int, Concealed):
+    __slots__ = ()
+
+
+class ConcealedFloat(float, Concealed):
+    __slots__ = ()
+
+
+MASK = "****"
+
+
+def conceal(value):
+    """``value`` marked as a NoEcho parameter's value (a list item by item); booleans and others unchanged."""
+    if isinstance(value, bool) or isinstance(value, Concealed):
+        return value
+    if isinstance(value, str):
+        return ConcealedText(value)
+    if isinstance(value, int):
+        return ConcealedInt(value)
+    if isinstance(value, float):
+        return ConcealedFloat(value)
+    if isinstance(value, list):
+        return [conceal(v) for v in value]
+    return value
+
+
 def display(value) -> str:
-    """A value as a person reads it: tokens shown as ${Name}."""
+    """A value as a person reads it: tokens shown as ${Name}; a NoEcho parameter's value as ****."""
+    if isinstance(value, Concealed):
+        return MASK
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Concealed) for v in value):
+        return "[" + ", ".join(display(v) for v in value) + "]"
     if isinstance(value, ResourceRef):
         return f"${{{value.logical_id}{'.' + value.attribute if value.attribute else ''}}}"
     if isinstance(value, Unknown):

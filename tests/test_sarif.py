@@ -80,7 +80,7 @@ def test_rule_descriptors_carry_the_docs():
         assert d["helpUri"].endswith("#" + r.code.lower())
         assert d["defaultConfiguration"]["level"] == {"error": "error", "warning": "warning", "info": "note"}[r.severity.label]
         assert d["properties"]["tags"] == list(dict.fromkeys(r.tags))
-        assert ("security-severity" in d["properties"]) == bool(r.security_severity)
+        assert ("security-severity" in d["properties"]) == bool(r.security_severity or "security" in r.tags)
 
 
 def test_security_severity_only_on_security_rules():

@@ -23,6 +23,7 @@ class Report:
     show_suppressed: bool = False
     unused_suppressions: list = field(default_factory=list)   # suppress.Suppression records
     baseline: dict | None = None       # {"path", "matched", "stale": [entries]} when --baseline was given
+    severity_overrides: dict = field(default_factory=dict)   # code -> severity label, from the config file
 
     def counts(self) -> dict:
         out = {"error": 0, "warning": 0, "info": 0}
