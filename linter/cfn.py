@@ -180,6 +180,17 @@ DEFAULTS: dict[tuple[str, str], tuple[object, str]] = {
         ({"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, "BucketOwnerEnforced, the S3 default for new buckets"),
     # ECS001 ecs-lb-security-group-ports (rules-b)
     ("AWS::ECS::TaskDefinition", "NetworkMode"): ("bridge", "the ECS default for EC2 tasks"),
+    # DPL001 deploy-auto-rollback (rules-c)
+    ("AWS::CodeDeploy::Application", "ComputePlatform"): ("Server", "the CodeDeploy default"),
+    ("AWS::CodeDeploy::DeploymentGroup", "DeploymentStyle.DeploymentType"): ("IN_PLACE", "the CodeDeploy default"),
+    ("AWS::CodeDeploy::DeploymentGroup", "AutoRollbackConfiguration.Enabled"):
+        (False, "no automatic rollback, the CodeDeploy default"),
+    ("AWS::Serverless::Function", "DeploymentPreference.Enabled"): (True, "the SAM default"),
+    # CWA002 cloudwatch-alarm-target-valid (rules-c): basic (5-minute) EC2 monitoring unless turned on.
+    ("AWS::EC2::Instance", "Monitoring"): (False, "basic monitoring, the EC2 default"),
+    ("AWS::EC2::LaunchTemplate", "LaunchTemplateData.Monitoring.Enabled"): (False, "basic monitoring, the EC2 default"),
+    ("AWS::AutoScaling::LaunchConfiguration", "InstanceMonitoring"):
+        (True, "detailed monitoring, the Auto Scaling default"),
 }
 
 # Event source types whose mappings read batches of 10 by default; every other source (streams,

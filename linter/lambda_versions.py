@@ -15,12 +15,12 @@ VERSION = "AWS::Lambda::Version"
 _VERSION_TEXT = re.compile(r"[0-9]+")
 
 # What a FunctionVersion names (the first item of function_version_kind's answer).
-LATEST = "latest"          # $LATEST
-NUMBER = "number"          # a published version number, written or !GetAtt Version.Version
-ALIAS_REF = "alias"        # another alias: Lambda rejects it
-VERSION_ARN = "version-arn"  # !Ref of an AWS::Lambda::Version, which returns its ARN
-INVALID = "invalid"        # text that is neither a number nor $LATEST, or the function itself
-DEPLOY_TIME = "deploy-time"  # known only at deploy time (a custom resource, a resource SAM creates)
+FV_LATEST = "latest"          # $LATEST
+FV_NUMBER = "number"          # a published version number, written or !GetAtt Version.Version
+FV_ALIAS = "alias"        # another alias: Lambda rejects it
+FV_VERSION_ARN = "version-arn"  # !Ref of an AWS::Lambda::Version, which returns its ARN
+FV_INVALID = "invalid"        # text that is neither a number nor $LATEST, or the function itself
+FV_DEPLOY_TIME = "deploy-time"  # known only at deploy time (a custom resource, a resource SAM creates)
 
 
 def _reference(graph, value):
@@ -40,39 +40,39 @@ def _reference(graph, value):
 def function_version_kind(graph, case: Case) -> tuple[str, str]:
     """What the known case of an alias's ``FunctionVersion`` (or a routing entry's) names, and how to say it.
 
-    ``(NUMBER, "version 3")``, ``(LATEST, "$LATEST")``, ``(ALIAS_REF, "alias LiveAlias")``,
-    ``(VERSION_ARN, "the ARN of version FnVersion")``, ``(INVALID, "'v2'")`` or ``(DEPLOY_TIME, why)``.
+    ``(FV_NUMBER, "version 3")``, ``(FV_LATEST, "$LATEST")``, ``(FV_ALIAS, "alias LiveAlias")``,
+    ``(FV_VERSION_ARN, "the ARN of version FnVersion")``, ``(FV_INVALID, "'v2'")`` or ``(FV_DEPLOY_TIME, why)``.
     Example: ``kind, text = function_version_kind(graph, version_case)``.
     """
     value = case.value
     if isinstance(value, bool):
-        return INVALID, display(value)
+        return FV_INVALID, display(value)
     if isinstance(value, (int, float)):
-        return (NUMBER, f"version {value:g}") if float(value).is_integer() and value >= 1 else (INVALID, display(value))
+        return (FV_NUMBER, f"version {value:g}") if float(value).is_integer() and value >= 1 else (FV_INVALID, display(value))
     found = _reference(graph, value)
     if found is not None:
         resource, attribute = found
         if resource.type == ALIAS:
-            return ALIAS_REF, f"alias {resource.logical_id}"
+            return FV_ALIAS, f"alias {resource.logical_id}"
         if resource.type == VERSION:
             if attribute == "Version":
-                return NUMBER, f"version {resource.logical_id}"
-            return VERSION_ARN, f"the ARN of version {resource.logical_id}"
+                return FV_NUMBER, f"version {resource.logical_id}"
+            return FV_VERSION_ARN, f"the ARN of version {resource.logical_id}"
         if resource.type in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
-            return INVALID, f"function {resource.logical_id} itself"
-        return DEPLOY_TIME, f"{display(value)} is known only at deploy time"
+            return FV_INVALID, f"function {resource.logical_id} itself"
+        return FV_DEPLOY_TIME, f"{display(value)} is known only at deploy time"
     if isinstance(value, str):
         if is_symbolic(value):
-            return DEPLOY_TIME, f"{display(value)} is known only at deploy time"
+            return FV_DEPLOY_TIME, f"{display(value)} is known only at deploy time"
         text = value.strip()
         if text == "$LATEST":
-            return LATEST, "$LATEST"
+            return FV_LATEST, "$LATEST"
         if _VERSION_TEXT.fullmatch(text):
-            return NUMBER, f"version {text}"
-        return INVALID, repr(value)
+            return FV_NUMBER, f"version {text}"
+        return FV_INVALID, repr(value)
     if isinstance(value, ResourceRef):
-        return DEPLOY_TIME, f"{display(value)} is not a resource of this template"
-    return INVALID, display(value)
+        return FV_DEPLOY_TIME, f"{display(value)} is not a resource of this template"
+    return FV_INVALID, display(value)
 
 
 def scaling_target_qualifier(resource_id: str) -> str | None:

@@ -87,11 +87,15 @@ from .s3_origins import (OTHER_HOST, S3_REST, S3_WEBSITE, Endpoint, any_conditio
 from .balancing import (CLUSTER as ECS_CLUSTER, LOAD_BALANCER as ELB_LOAD_BALANCER,  # noqa: F401,E402
                         TARGET_GROUP as ELB_TARGET_GROUP, balancers_of, cluster_instances, ingress_allows_span,
                         instance_security_groups, listener_target_groups, listeners_of, registered_targets)
+# How a reference is written: resource and attribute, Lambda qualifiers (linter/reference_forms.py).
+from .reference_forms import (ALIAS, LATEST, UNQUALIFIED, VERSION, function_reference_kind,  # noqa: F401,E402
+                              reference_of)
 from .policy import role_names_resource  # noqa: F401,E402
 from .s3 import notified_on_write  # noqa: F401,E402
 # Lambda versions and aliases (linter/lambda_versions.py).
-from .lambda_versions import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, NUMBER, VERSION_ARN,  # noqa: F401,E402
-                              function_version_kind, is_function_resource_id, scaling_target_qualifier)
+from .lambda_versions import (FV_ALIAS, FV_DEPLOY_TIME, FV_INVALID, FV_LATEST, FV_NUMBER,  # noqa: F401,E402
+                              FV_VERSION_ARN, function_version_kind, is_function_resource_id,
+                              scaling_target_qualifier)
 # Step Functions roles and the calls of Task states (linter/stepfunctions.py).
 from .stepfunctions import TASK_PERMISSIONS, TaskCall, state_machine_role, task_calls  # noqa: F401,E402
 # EC2 container instances of ECS clusters (linter/ecs.py).

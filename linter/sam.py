@@ -231,10 +231,10 @@ def _function(fn: Resource, resources: dict | None = None) -> list[Resource]:
         if props.get("VpcConfig"):
             managed.append("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
         managed.extend(POLLER_POLICIES[t] for t in dict.fromkeys(poll_types) if t in POLLER_POLICIES)
-        role_props = _map({"ManagedPolicyArns": managed,
-                           "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-                               {"Effect": "Allow", "Action": ["sts:AssumeRole"],
-                                "Principal": {"Service": ["lambda.amazonaws.com"]}}]}})
+        # SAM's AssumeRolePolicyDocument property replaces the generated role's trust (Lambda@Edge adds edgelambda).
+        trust = props.get("AssumeRolePolicyDocument") or {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": {"Service": ["lambda.amazonaws.com"]}}]}
+        role_props = _map({"ManagedPolicyArns": managed, "AssumeRolePolicyDocument": trust})
         if "Policies" in props:
             role_props["SamPolicies"] = props["Policies"]
         make(f"{fid}Role", "AWS::IAM::Role", role_props, f"role SAM generates for {fid}", "")

@@ -14,7 +14,6 @@ _PRINCIPALS = {
     "AWS::SNS::Topic": ("sns.amazonaws.com", None),
     "AWS::Events::Rule": ("events.amazonaws.com", None),
     "AWS::ElasticLoadBalancingV2::TargetGroup": ("elasticloadbalancing.amazonaws.com", None),
-    "AWS::Cognito::UserPool": ("cognito-idp.amazonaws.com", None),
     "AWS::Logs::SubscriptionFilter": ("logs.amazonaws.com", None),
     "AWS::IoT::TopicRule": ("iot.amazonaws.com", None),
 }
@@ -22,7 +21,6 @@ _CONSEQUENCE = {
     "apigateway.amazonaws.com": "the API answers 500 for every call",
     "s3.amazonaws.com": "S3 rejects the notification configuration at deploy time",
     "elasticloadbalancing.amazonaws.com": "registering the function in the target group fails",
-    "cognito-idp.amazonaws.com": "the user pool trigger fails and sign-ups or sign-ins fail",
 }
 
 
@@ -33,14 +31,16 @@ def invoke_permission_for_push_sources(graph, ctx):
 
     **What it checks.** For every push invoker of a function in the template — API Gateway REST methods
     and HTTP API integrations (and APIs whose OpenAPI body integrates the function), S3 notifications,
-    SNS subscriptions, EventBridge rules, ALB target groups, Cognito triggers, CloudWatch Logs
+    SNS subscriptions, EventBridge rules, ALB target groups, CloudWatch Logs
     subscription filters and IoT rules — some `AWS::Lambda::Permission` whose `FunctionName` leads to
     the function must let that service's principal (`apigateway.amazonaws.com`, `s3.amazonaws.com`,
     `sns.amazonaws.com`, `events.amazonaws.com`, `elasticloadbalancing.amazonaws.com`,
-    `cognito-idp.amazonaws.com`, `logs.amazonaws.com`, `iot.amazonaws.com`) call
+    `logs.amazonaws.com`, `iot.amazonaws.com`) call
     `lambda:InvokeFunction`, from that source when the permission sets `SourceArn`. Missing: *error*.
     SAM events create these permissions themselves and are not flagged; neither is a function that a
     SAM connector (`AWS::Serverless::Connector`, embedded `Connectors`) names as its destination.
+    Cognito user pool triggers are COG001's (cognito-lambda-trigger), which judges them with the rest of
+    the trigger's contract, so one missing permission is reported once.
 
     A permission whose function, principal or source is known only at deploy time, or that exists only
     in some scenarios, makes the check not evaluated. The rule does not match the permission's

@@ -1,6 +1,6 @@
 """LAM015 lambda-versions-aliases."""
-from linter.model import (ALIAS_REF, DEPLOY_TIME, INVALID, LATEST, VERSION_ARN, as_bool, as_list, as_name, as_number,
-                          as_text, function_version_kind, is_function_resource_id, presence, rule,
+from linter.model import (FV_ALIAS, FV_DEPLOY_TIME, FV_INVALID, FV_LATEST, FV_VERSION_ARN, as_bool, as_list,
+                          as_name, as_number, as_text, function_version_kind, is_function_resource_id, presence, rule,
                           scaling_target_qualifier)
 
 ALIAS = "AWS::Lambda::Alias"
@@ -69,21 +69,21 @@ def _alias(graph, ctx, alias):
     latest = []
     for (version,) in ctx.cases(alias, alias.get("FunctionVersion")):
         kind, text = function_version_kind(graph, version)
-        if kind == DEPLOY_TIME:
+        if kind == FV_DEPLOY_TIME:
             ctx.not_evaluated(alias, f"FunctionVersion: {text}")
-        elif kind in (ALIAS_REF, VERSION_ARN, INVALID):
+        elif kind in (FV_ALIAS, FV_VERSION_ARN, FV_INVALID):
             yield ctx.finding(alias, f"alias {alias.describe()} points at {text} ({version.origin}): FunctionVersion "
                                      "must be $LATEST or a published version number (an alias cannot point at "
                                      "another alias); use !GetAtt <Version>.Version",
                               check="alias-version", at="FunctionVersion", cases=(version,))
-        elif kind == LATEST:
+        elif kind == FV_LATEST:
             latest.append(version)
     for entry in alias.entries(weights_path):
         for (version,) in ctx.cases(entry, entry.get("FunctionVersion")):
             kind, text = function_version_kind(graph, version)
-            if kind == DEPLOY_TIME:
+            if kind == FV_DEPLOY_TIME:
                 ctx.not_evaluated(entry, f"FunctionVersion: {text}")
-            elif kind in (ALIAS_REF, VERSION_ARN, INVALID, LATEST):
+            elif kind in (FV_ALIAS, FV_VERSION_ARN, FV_INVALID, FV_LATEST):
                 yield ctx.finding(entry, f"a routing entry of alias {alias.describe()} names {text}: additional "
                                          "versions must be published version numbers",
                                   check="alias-version", at=f"{entry.at}.FunctionVersion", cases=(version,))
