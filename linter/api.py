@@ -30,6 +30,7 @@ class FileResult:
     template: dict | None = None
     # Where the template came from when it is not a file (audit: stack ARN, region, account, parent stack).
     meta: dict = field(default_factory=dict)
+    graph: object = None              # the linter.graph.Graph the rules ran on (for `graph` and HTML reports)
 
 
 def parse_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -108,19 +109,22 @@ def read_text(text: str, path: str):
 
 def lint_text(text: str, path: str, *, parameters: dict | None = None, pseudo: dict | None = None,
               rules: list[Rule] | None = None, rule_options: dict | None = None,
-              parameter_source: str = "given on the command line") -> FileResult:
+              parameter_source: str = "given on the command line", parameter_sources: dict | None = None) -> FileResult:
     template = read_text(text, path)
     if isinstance(template, FileResult):
         return template
     return lint_template(template, path, parameters=parameters, pseudo=pseudo, rules=rules,
-                         rule_options=rule_options, text=text, parameter_source=parameter_source)
+                         rule_options=rule_options, text=text, parameter_source=parameter_source,
+                         parameter_sources=parameter_sources)
 
 
 def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, rules=None, rule_options=None,
-                  text: str | None = None, parameter_source: str = "given on the command line") -> FileResult:
+                  text: str | None = None, parameter_source: str = "given on the command line",
+                  parameter_sources: dict | None = None) -> FileResult:
     """Lint an already-parsed template (a dict; positions are used when it came from :mod:`load`).
 
-    ``parameter_source`` says where ``parameters`` came from, for messages ("deployed value").
+    ``parameter_source`` says where ``parameters`` came from, for messages ("deployed value");
+    ``parameter_sources`` names the source of single parameters when they differ (samconfig.toml ...).
     """
     from .build import build_graph
 
@@ -136,7 +140,7 @@ def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, ru
     except Exception as exc:  # a bug of ours: say so, and still check the rest
         _internal_error(result, "the template's structure", exc)
     try:
-        graph = build_graph(path, template, parameters, pseudo, parameter_source)
+        graph = build_graph(path, template, parameters, pseudo, parameter_source, parameter_sources)
     except RecursionError:
         result.findings.append(parse_finding(path, "the template's references are nested too deeply to resolve"))
         result.status = "parse-error"
@@ -145,6 +149,7 @@ def lint_template(template: dict, path: str, *, parameters=None, pseudo=None, ru
         # No rule can run without the graph, and one built in part could miss links and mislead them.
         _internal_error(result, "the template (building the resource graph)", exc)
         return result
+    result.graph = graph
     outcome = run_rules(graph, rules if rules is not None else all_rules(), rule_options)
     result.findings.extend(outcome.findings)
     result.not_evaluated.extend(outcome.not_evaluated)

@@ -38,20 +38,36 @@ ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId"
 
 
 def build_graph(path: str, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
-                parameter_source: str = "given on the command line") -> Graph:
-    template, unseen = expand_transforms(template, Resolver(template, parameters, pseudo, parameter_source))
-    resolver = Resolver(template, parameters, pseudo, parameter_source)
+                parameter_source: str = "given on the command line", parameter_sources: dict | None = None,
+                stack=None) -> Graph:
+    graph = graph_resources(path, template, parameters, pseudo, parameter_source, parameter_sources, stack)
+    link_graph(graph)
+    return graph
+
+
+def graph_resources(path: str, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
+                    parameter_source: str = "given on the command line", parameter_sources: dict | None = None,
+                    stack=None) -> Graph:
+    """The graph's resources without their links: templates checked together (linter.stacks) all have their
+    resources before any is linked, so a link may end in another template."""
+    template, unseen = expand_transforms(template, Resolver(template, parameters, pseudo, parameter_source,
+                                                            parameter_sources, stack))
+    resolver = Resolver(template, parameters, pseudo, parameter_source, parameter_sources, stack)
     resources = expand(template)
     resolver.add_resource_ids(r.logical_id for r in resources)
-    graph = Graph(path, template, resolver, unseen=unseen)
+    graph = Graph(path, template, resolver, unseen=unseen, stack=stack)
     for resource in resources:
         if resource.condition and _never_created(resolver, resource.condition):
             continue
         if properties_malformed(resource.node):
             continue  # reported as CFN001; its defaults must not stand in for what the template meant
         graph.add(resource)
-    _Linker(graph).run()
     return graph
+
+
+def link_graph(graph: Graph) -> None:
+    """Draw the typed edges between the graph's resources (and into other templates' ones)."""
+    _Linker(graph).run()
 
 
 def properties_malformed(body) -> bool:

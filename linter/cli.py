@@ -58,8 +58,11 @@ def main():
 @click.option("--region", metavar="REGION", help="The stack's region (pseudo parameter AWS::Region), so mappings "
               "keyed by region resolve; without it the region is unknown.")
 @click.option("--account-id", metavar="ID", help="The stack's account (pseudo parameter AWS::AccountId).")
+@click.option("--config-env", default="default", show_default=True, metavar="ENV",
+              help="The samconfig environment a template's stack name, region and parameter overrides are "
+                   "read from ([ENV.deploy.parameters], else [ENV.global.parameters]).")
 @report_options
-def check(paths, parameter_pairs, parameter_file, region, account_id, report):
+def check(paths, parameter_pairs, parameter_file, region, account_id, report, config_env="default"):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -73,7 +76,7 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, report):
       cfn-arch-lint check template.yaml --format json -o report.json
       cfn-arch-lint check . --format github --sarif-output cfn-arch-lint.sarif
     """
-    from .api import collect_paths, lint_file
+    from .api import collect_paths
     from .config import rule_options
     from .parameters import mask_secrets, undeclared
 
@@ -90,12 +93,15 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, report):
 
     options = rule_options(config, rules)
     results = []
-    for path in files:
-        result = lint_file(path, parameters=parameters, rules=rules, rule_options=options, parameter_source=sources)
-        mask_secrets(result, parameters)
+    for group in _lint_groups(files, config, config_env, parameters, sources, rules, options):
+        for result in group:
+            mask_secrets(result, parameters)
+        where = ", ".join(r.path for r in group)
         for warning in sources.take_warnings():
-            click.echo(f"cfn-arch-lint: warning: {result.path}: {warning}", err=True)
-        results.append(result)
+            click.echo(f"cfn-arch-lint: warning: {where}: {warning}", err=True)
+        results += group
+    order = {path: i for i, path in enumerate(files)}
+    results.sort(key=lambda r: order.get(r.path, order.get("-", len(order))))
     templates = [r.template for r in results if r.status == "linted" and r.template is not None]
     for name in undeclared(parameters, templates) if templates else ():
         click.echo(f"cfn-arch-lint: warning: parameter {name} ({sources.flag(name)}) is declared by no template "
@@ -121,6 +127,23 @@ def _gather_parameters(config, parameter_file, pairs, region, account_id):
     for warning in warnings:
         click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
     return values, sources
+
+
+def _lint_groups(files, config, config_env, parameters, sources, rules, options):
+    """The results of each group linter.stacks forms (templates linked by exports, SSM names or nested stacks
+    are checked together; every other file alone), each template with its stack identity."""
+    from .stacks import StackConfigError, group_templates, lint_group, stack_identities
+
+    # The config file's parameters are applied per template, under its stacks: entry (linter.stacks).
+    given = {k: v for k, v in parameters.items() if not sources.of(k).startswith("from config file")}
+    try:
+        identities = stack_identities(files, config, config_env)
+        for group in group_templates(files, config, config_env=config_env, parameters=parameters,
+                                     identities=identities):
+            yield lint_group(group, rules=rules, rule_options=options, config=config, given=given,
+                             identities=identities, parameter_source=sources)
+    except StackConfigError as exc:
+        raise UserError(str(exc)) from None
 
 
 @main.command(name="rules")
@@ -191,6 +214,9 @@ def explain(rule):
 
 from .audit import audit_command  # noqa: E402  (linter.audit imports boto3 only when audit runs)
 main.add_command(audit_command)
+
+from .draw.command import graph_command  # noqa: E402  (linter.draw is imported when graph runs)
+main.add_command(graph_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

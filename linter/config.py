@@ -14,10 +14,14 @@ Keys (YAML spelling; TOML is the same under ``[tool.cfn-arch-lint]``)::
     rules: {SQS001: {multiplier: 4}}  # rule options
     per-path-ignores: {"legacy/**": [SQS001]}   # globs relative to the config file's folder
     parameters: {Env: prod}           # template parameter values
+    stacks:                           # per template (paths or globs relative to the config file's folder)
+      network/template.yaml: {stack-name: net-prod, region: eu-west-1, parameters: {Env: prod}}
+      app/template.yaml: {stack-name: app-prod, parameter-file: params/app-prod.json}
 
 Precedence: a command-line flag beats the config value, except ``--ignore``, which adds to the config's
 ``ignore`` (it never replaces it); template suppressions always apply. ``--parameters`` beat
-``--parameter-file``, which beats ``parameters`` here.
+``--parameter-file``, which beats a ``stacks:`` entry, which beats ``parameters`` here (linter.stacks has
+the whole order, samconfig included).
 """
 from __future__ import annotations
 
@@ -31,6 +35,9 @@ SEVERITIES = ["info", "warning", "error"]
 _CODE_LIST = {"anyOf": [{"type": "string", "minLength": 1},
                         {"type": "array", "items": {"type": "string", "minLength": 1}}]}
 
+_PARAMETER_VALUE = {"anyOf": [{"type": ["string", "number", "boolean"]},
+                               {"type": "array", "items": {"type": ["string", "number", "boolean"]}}]}
+
 SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -42,9 +49,13 @@ SCHEMA = {
         "severity-overrides": {"type": "object", "additionalProperties": {"enum": SEVERITIES}},
         "rules": {"type": "object", "additionalProperties": {"type": "object"}},
         "per-path-ignores": {"type": "object", "additionalProperties": _CODE_LIST},
-        "parameters": {"type": "object", "additionalProperties": {
-            "anyOf": [{"type": ["string", "number", "boolean"]},
-                      {"type": "array", "items": {"type": ["string", "number", "boolean"]}}]}},
+        "parameters": {"type": "object", "additionalProperties": _PARAMETER_VALUE},
+        "stacks": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"stack-name": {"type": "string", "minLength": 1},
+                           "region": {"type": "string", "minLength": 1},
+                           "parameters": {"type": "object", "additionalProperties": _PARAMETER_VALUE},
+                           "parameter-file": {"type": "string", "minLength": 1}}}},
     },
 }
 
@@ -64,6 +75,7 @@ class Config:
     rules: dict[str, dict] = field(default_factory=dict)
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
+    stacks: dict[str, dict] = field(default_factory=dict)   # template path → stack-name, region, parameters
 
 
 def find(start: str | None = None) -> str | None:
@@ -136,8 +148,12 @@ def read(path: str) -> dict:
         data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
-    # Accept snake_case spellings of the top-level keys too.
-    return {str(k).replace("_", "-"): v for k, v in data.items()}
+    # Accept snake_case spellings of the top-level keys too (and of a stacks: entry's keys).
+    data = {str(k).replace("_", "-"): v for k, v in data.items()}
+    if isinstance(data.get("stacks"), dict):
+        data["stacks"] = {k: ({str(key).replace("_", "-"): v for key, v in e.items()} if isinstance(e, dict) else e)
+                          for k, e in data["stacks"].items()}
+    return data
 
 
 def _key_path(error) -> str:
@@ -195,6 +211,7 @@ def load(path: str) -> Config:
         rules={str(k): dict(v) for k, v in (data.get("rules") or {}).items()},
         per_path_ignores={str(k): _codes(v) for k, v in (data.get("per-path-ignores") or {}).items()},
         parameters={str(k): parameter_text(v) for k, v in (data.get("parameters") or {}).items()},
+        stacks={str(k): dict(v) for k, v in (data.get("stacks") or {}).items()},
     )
 
 

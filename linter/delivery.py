@@ -11,6 +11,7 @@ from __future__ import annotations
 
 
 from .policy import allows, resource_policies
+from .graph import own_graph
 from .tri import Verdict
 from .values import Case, Unknown, Value, is_symbolic, token
 
@@ -176,6 +177,7 @@ def connector_writes(graph, source, target) -> bool:
 
 def delivery_policies(graph, target) -> list:
     """The policy resources that apply to ``target``, for messages (``related=``)."""
+    graph = own_graph(graph, target)   # a resource of another template: judged there
     return [policy for policy, _doc in resource_policies(graph, target) if policy is not target]
 
 

@@ -551,7 +551,7 @@ def run_rules(graph, rules: list[Rule], options: dict[str, dict] | None = None) 
         try:
             # Worst case wins: one finding per rule, subject and sub-check, the most severe scenario.
             for f in r.func(graph, ctx) or ():
-                key = (f.logical_ids, f.check, f.location.pointer)
+                key = (f.location.path, f.logical_ids, f.check, f.location.pointer)  # path: templates checked together
                 if key not in best or f.severity > best[key].severity:
                     best[key] = f
         except Exception as exc:  # one broken rule must not hide the others' findings
@@ -561,11 +561,11 @@ def run_rules(graph, rules: list[Rule], options: dict[str, dict] | None = None) 
         result.findings.extend(best.values())
     # An unknown reported for a subject that also has a finding is not news; and keep one per subject.
     seen = set()
-    flagged = {(f.code, f.location.logical_id) for f in result.findings}
+    flagged = {(f.code, f.location.path, f.location.logical_id) for f in result.findings}
     kept = []
     for ne in result.not_evaluated:
-        key = (ne.code, ne.location.logical_id, ne.location.pointer, ne.reason)
-        if key in seen or (ne.code, ne.location.logical_id) in flagged:
+        key = (ne.code, ne.location.path, ne.location.logical_id, ne.location.pointer, ne.reason)
+        if key in seen or (ne.code, ne.location.path, ne.location.logical_id) in flagged:
             continue
         seen.add(key)
         kept.append(ne)

@@ -480,6 +480,9 @@ class Graph:
     dangling: list[Dangling] = field(default_factory=list)
     _names: dict | None = None
     unseen: str | None = None   # why resources may exist that the template does not show (linter.langext)
+    # The template's place among other templates checked with it (linter.stacks.Scope), None when alone:
+    # references into another template's resources are followed through it.
+    stack: object = None
 
     def add(self, resource: Resource) -> Resource:
         resource.graph = self
@@ -500,7 +503,19 @@ class Graph:
                     properties=properties or {})
         self._edges.append(edge)
         self._by_kind.setdefault(kind, []).append(edge)
+        # A link into another template's resource: that template's rules see it too.
+        for other in {id(r.graph): r.graph for r in (source, target, via)
+                      if r is not None and r.graph is not None and r.graph is not self}.values():
+            other._edges.append(edge)
+            other._by_kind.setdefault(kind, []).append(edge)
         return edge
+
+    def _home_of(self, *resources) -> "Graph":
+        """The graph holding the edges of these resources: another template's, for one of its resources."""
+        for resource in resources:
+            if isinstance(resource, Resource) and resource.graph is not None and resource.graph is not self:
+                return resource.graph
+        return self
 
     def invokers(self, function: Resource) -> list[Edge]:
         """Every edge that invokes ``function`` (``invokes`` and ``consumes``), each with its ``mode``.
@@ -510,7 +525,8 @@ class Graph:
         followed is in ``dangling_links("invokes")`` / ``("consumes")``. ``mode`` is "" when it depends on a
         value that cannot be resolved (an invocation type from an import).
         """
-        return [e for e in self._edges if e.target is function and e.kind in ("invokes", "consumes")]
+        edges = self._home_of(function)._edges
+        return [e for e in edges if e.target is function and e.kind in ("invokes", "consumes")]
 
     def edges(self, kind: str, *, source_type=None, target_type=None, source=None, target=None) -> list[Edge]:
         """Edges of one kind (``kinds.CONSUMES`` …), optionally narrowed by the type or identity of either end.
@@ -524,7 +540,8 @@ class Graph:
                 return resource is want
             return resource.type in ((want,) if isinstance(want, str) else tuple(want))
 
-        return [e for e in self._by_kind.get(kind, ()) if ok(e.source, source_type) and ok(e.target, target_type)
+        home = self._home_of(source, target)
+        return [e for e in home._by_kind.get(kind, ()) if ok(e.source, source_type) and ok(e.target, target_type)
                 and ok(e.source, source) and ok(e.target, target)]
 
     def pseudo_value(self, name: str) -> str | None:
@@ -532,8 +549,15 @@ class Graph:
         value = self.resolver.pseudo.get(name)
         return value if isinstance(value, str) else None
 
+    def family(self) -> list["Graph"]:
+        """This graph and those of the other templates checked with it (linter.stacks); [self] when alone."""
+        others = [g for g in self.stack.graphs() if g is not self] if self.stack is not None else []
+        return [self] + others
+
     def dangling_links(self, kind: str) -> list[Dangling]:
-        return [d for d in self.dangling if d.kind == kind]
+        """Links of ``kind`` that could not be followed: this template's, and those of the other templates
+        checked with it (an alarm of another stack whose queue cannot be told may watch one of ours)."""
+        return [d for graph in self.family() for d in graph.dangling if d.kind == kind]
 
     # ------------------------------------------------------------ following references
 
@@ -543,15 +567,23 @@ class Graph:
         if isinstance(value, Unknown):
             return None, value.reason
         resource = None
-        if isinstance(value, ResourceRef):
+        if isinstance(value, ResourceRef) and self.stack is not None and value.scope not in (None, self.stack.label):
+            resource = self.stack.resource(value.scope, value.logical_id)   # another template's resource
+            if resource is None:
+                return None, f"{value.logical_id} of {self.stack.describe(value.scope)} is not checked in this run"
+        elif isinstance(value, ResourceRef):
             resource = self.resources.get(value.logical_id)
             if resource is not None and value.attribute in ("Alias", "Version") and resource.type in FUNCTION_TYPES:
                 return resource, ""
         elif isinstance(value, str):
             if is_symbolic(value):
                 ids = [m.group(1).split(".", 1)[0] for m in TOKEN.finditer(value)]
+                foreign = [self.stack.resource_by_key(i) for i in ids] if self.stack is not None else []
+                foreign = [r for r in foreign if r is not None]
                 ids = [i for i in ids if i in self.resources]
-                if ids:
+                if foreign and not ids:
+                    resource = foreign[-1]   # a name or ARN another template of the run exports
+                elif ids:
                     resource = self.resources[ids[-1]]
                 else:
                     # Only pseudo parameters are unknown (region, account): the name may still be literal.
@@ -571,7 +603,7 @@ class Graph:
         while resource.type in ("AWS::Lambda::Alias", "AWS::Lambda::Version") and resource.logical_id not in seen:
             seen.add(resource.logical_id)
             target = resource.get("FunctionName").cases[0]
-            nxt, _ = self.follow(target)
+            nxt, _ = (resource.graph or self).follow(target)
             if nxt is None:
                 break
             resource = nxt
@@ -655,7 +687,8 @@ class Graph:
             return self.location_of(subject.resource, f"{subject.path}.{at}" if at else subject.path)
         if isinstance(subject, Resource):
             line, col = subject.position(at)
-            return Location(self.path, line, col, logical_id=subject.anchor[0] if subject.implicit else
+            path = subject.graph.path if subject.graph is not None else self.path   # its own template's file
+            return Location(path, line, col, logical_id=subject.anchor[0] if subject.implicit else
                             subject.logical_id, pointer=subject.pointer(at))
         return Location(self.path, 1, 1)
 
@@ -719,6 +752,13 @@ def _parse_reference(text: str) -> tuple[str | None, str]:
     if text.startswith("https://sqs.") or text.startswith("https://queue.amazonaws.com"):
         return "sqs", text.rstrip("/").rsplit("/", 1)[-1]
     return None, text
+
+
+def own_graph(graph: Graph, resource) -> Graph:
+    """The graph of ``resource``'s own template: helpers that judge a resource of another template of the run
+    (reached through an import) read its route tables, rules and policies there, not in the caller's graph."""
+    own = getattr(resource, "graph", None)
+    return own if isinstance(own, Graph) else graph
 
 
 def is_queue(resource: Resource | None) -> bool:

@@ -90,6 +90,8 @@ from .balancing import (CLUSTER as ECS_CLUSTER, LOAD_BALANCER as ELB_LOAD_BALANC
 # How a reference is written: resource and attribute, Lambda qualifiers (linter/reference_forms.py).
 from .reference_forms import (ALIAS, LATEST, UNQUALIFIED, VERSION, function_reference_kind,  # noqa: F401,E402
                               reference_of)
+# Templates checked together (linter/stacks.py): export names, nested stacks' parameters.
+from .stacks import ExportClash, NestedParameterProblem, export_clashes, nested_stack_parameter_problems  # noqa: F401,E402
 from .policy import role_names_resource  # noqa: F401,E402
 from .s3 import notified_on_write  # noqa: F401,E402
 # Lambda versions and aliases (linter/lambda_versions.py).

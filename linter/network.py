@@ -23,7 +23,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .graph import Graph, Resource
+from .graph import Graph, Resource, own_graph
 from .kinds import ASSOCIATION, ROUTES_VIA
 from .tri import Verdict, across_cases, any_of
 from .values import Case, Unknown, Value, combinations, display, is_symbolic, merge_assumptions
@@ -115,6 +115,7 @@ def _members(graph, value, rtype, noun) -> list[Member]:
 
 def subnet_class(graph: Graph, subnet: Resource) -> SubnetClass:
     """Public, private with NAT, isolated, egress elsewhere or unknown (see the module docstring)."""
+    graph = own_graph(graph, subnet)
     edges = [e for e in graph.edges(ROUTES_VIA, source=subnet) if e.role == ASSOCIATION]
     if not edges:
         loose = [d for d in graph.dangling_links(ROUTES_VIA)
@@ -247,6 +248,7 @@ def egress_allows(graph: Graph, group: Resource, *, protocol: str = "tcp", port:
     A group without ``SecurityGroupEgress`` keeps its default allow-all egress rule. The destination is
     not considered: any rule that admits the protocol and port answers yes.
     """
+    graph = own_graph(graph, group)   # a resource of another template: judged there
     standalone = [_standalone_verdict(r, group, protocol, port, None, None)
                   for r in _standalone_rules(graph, "AWS::EC2::SecurityGroupEgress", group)]
     per_case = []
@@ -270,6 +272,7 @@ def ingress_allows(graph: Graph, group: Resource, *, port: int, protocol: str = 
     narrower CIDR may or may not hold the members: unknown). ``cidr``: traffic from that range (a rule
     whose range contains it). Neither: any rule that admits the protocol and port.
     """
+    graph = own_graph(graph, group)   # a resource of another template: judged there
     standalone = [_standalone_verdict(r, group, protocol, port, source_group, cidr)
                   for r in _standalone_rules(graph, "AWS::EC2::SecurityGroupIngress", group)]
     what = f"{protocol}/{port}" + (f" from {source_group.logical_id}" if source_group is not None else "") + \
@@ -392,7 +395,7 @@ def _source_verdict(graph, entry, label, source_group, cidr) -> Verdict:
 def endpoint_services(graph: Graph) -> set:
     """Short names of the services with a VPC endpoint in the template (``s3``, ``sqs`` …)."""
     services = set()
-    for endpoint in graph.of_type("AWS::EC2::VPCEndpoint"):
+    for endpoint in (e for g in graph.family() for e in g.of_type("AWS::EC2::VPCEndpoint")):
         for case in endpoint.get("ServiceName"):
             if case.known and isinstance(case.value, str):
                 services.add(case.value.rsplit(".", 1)[-1].lower())
@@ -529,6 +532,7 @@ VPC = "AWS::EC2::VPC"
 
 def vpc_of(graph: Graph, resource: Resource, key: str = "VpcId") -> tuple[Resource | None, str]:
     """The template's VPC a resource names in ``VpcId`` (or ``key``), or (None, why not)."""
+    graph = own_graph(graph, resource)   # a resource of another template: judged there
     found = None
     for case in resource.get(key, default=False):
         if case.value is None:
@@ -844,6 +848,7 @@ def store_is_private(graph: Graph, store: Resource) -> Verdict:
     is private or isolated (no route in from the internet either way). An Aurora cluster is public
     when one of its instances sets ``PubliclyAccessible: true``.
     """
+    graph = own_graph(graph, store)   # a resource of another template: judged there
     spec = DATA_STORES.get(store.type)
     if spec is None:
         return Verdict.unknown(f"{store.describe()} is not a data store this check knows")

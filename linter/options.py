@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 import click
 
 # One reporter module each in linter/report/ (<format>_report.py), imported only when used.
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", "html")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ReportSettings:
 _OPTIONS = [
     click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                  help="Output format: text, json, sarif (GitHub code scanning), github (workflow annotations), "
-                      "junit."),
+                      "junit, html (one self-contained page: the drawing of each template and the findings table)."),
     click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
                  help="Write the report to this file instead of standard output."),
     click.option("--sarif-output", type=click.Path(dir_okay=False, writable=True),

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from .cfn import ARN_SERVICE_TYPES, NAME_PROPERTY
-from .graph import Graph, Resource
+from .graph import Graph, Resource, own_graph
 from .tri import Verdict, across_cases, any_of, all_of
 from .values import (TOKEN, Case, ResourceRef, Unknown, Value, combinations, display, is_symbolic,
                      merge_assumptions, token)
@@ -627,6 +627,7 @@ class _Grant:
 
 def function_role(graph: Graph, function: Resource) -> tuple[Resource | None, str]:
     """The execution role of a function (SAM's generated role included), or (None, why not)."""
+    graph = own_graph(graph, function)   # a resource of another template: judged there
     found = None
     for case in function.get("Role", default=False):
         if isinstance(case.value, Unknown):
@@ -759,6 +760,7 @@ def _sam_grants(graph, item, case, several) -> list[_Grant]:
 
 def role_documents(graph: Graph, role: Resource) -> tuple[list[Value], str | None]:
     """The policy documents of a role (each a Value), and why some permission is not known (or None)."""
+    graph = own_graph(graph, role)   # a resource of another template: judged there
     documents, unknown = [], None
     for grant in _grants(graph, role):
         if grant.document is not None:
@@ -860,6 +862,7 @@ def resource_policies(graph: Graph, resource: Resource) -> list[tuple[Resource, 
     A policy that names the resource only in some scenarios has those scenarios' document and None in
     the others; a policy whose target cannot be followed may apply, and its document is unknown.
     """
+    graph = own_graph(graph, resource)   # a resource of another template: judged there
     out = []
     if resource.type == "AWS::KMS::Key":
         return [(resource, resource.get("KeyPolicy", default=False))]
@@ -884,6 +887,7 @@ def resource_policies(graph: Graph, resource: Resource) -> list[tuple[Resource, 
 
 def lambda_permissions(graph: Graph, function: Resource) -> list[Resource]:
     """The ``AWS::Lambda::Permission`` resources whose FunctionName leads to the function (SAM's too)."""
+    graph = own_graph(graph, function)   # a resource of another template: judged there
     out = []
     for permission in graph.of_type("AWS::Lambda::Permission"):
         if any(graph.follow(case)[0] is function for case in permission.get("FunctionName")):

@@ -25,13 +25,24 @@ class AzList(list):
 
 class Resolver:
     def __init__(self, template: dict, parameters: dict | None = None, pseudo: dict | None = None,
-                 parameter_source: str = "given on the command line"):
+                 parameter_source: str = "given on the command line", parameter_sources: dict | None = None,
+                 stack=None):
         from .parameters import usable
 
         self.template = template
         self.parameters_given = dict(parameters or {})
         # A string, or a :class:`linter.parameters.ParameterSources` naming each value's source.
         self.parameter_source = parameter_source
+        if parameter_sources:
+            # Sources of single values (samconfig, the config's stacks: entry) over the run's (linter.stacks).
+            from .stacks import TemplateSources
+
+            self.parameter_source = TemplateSources(parameter_source, parameter_sources)
+        # The template's place among the other templates of the run (linter.stacks.Scope), or None alone:
+        # it answers Fn::ImportValue, SSM names, nested stacks' outputs and the parameters a parent passes.
+        self.stack = stack
+        # Its references name resources of this template: with other templates in the graph, say which.
+        self.scope = getattr(stack, "label", None)
         self.pseudo = dict(pseudo or {})
         # ``-p AWS::Region=eu-west-1``: a pseudo parameter given like a parameter sets the pseudo parameter.
         for name in PSEUDO:
@@ -40,7 +51,7 @@ class Resolver:
         params = template.get("Parameters")
         self.parameter_defs = params if isinstance(params, dict) else {}
         # A value that breaks the parameter's declaration is not used (the source records a warning).
-        self.parameters_given = usable(self.parameters_given, self.parameter_defs, parameter_source)
+        self.parameters_given = usable(self.parameters_given, self.parameter_defs, self.parameter_source)
         mappings = template.get("Mappings")
         self.mappings = mappings if isinstance(mappings, dict) else {}
         conditions = template.get("Conditions")
@@ -80,6 +91,9 @@ class Resolver:
         if isinstance(node, list):
             return self._combine_list(node, origin, depth)
         if isinstance(node, str) and "{{resolve:" in node:
+            handed_over = self.stack.dynamic_reference(node) if self.stack is not None else None
+            if handed_over is not None:
+                return handed_over
             return Value.unknown(f"dynamic reference {node.strip()!r} is resolved only at deploy time")
         return Value.known(node, origin)
 
@@ -120,11 +134,11 @@ class Resolver:
         if name in self.parameter_defs:
             return self.parameter(name)
         if name in self.resource_ids:
-            return Value.known(ResourceRef(name), "")
+            return Value.known(ResourceRef(name, None, self.scope), "")
         if "." in name and name.split(".", 1)[0] in self.resource_ids:
             # SAM: !Ref Function.Alias / Function.Version
             base, attr = name.split(".", 1)
-            return Value.known(ResourceRef(base, attr), "")
+            return Value.known(ResourceRef(base, attr, self.scope), "")
         return Value.unknown(f"Ref to {name!r}, which is neither a parameter nor a resource of this template")
 
     def source_of(self, name: str) -> str:
@@ -143,6 +157,9 @@ class Resolver:
         ptype = str(definition.get("Type", "String"))
         line = getattr(self.parameter_defs, "key_pos", {}).get(name, (0, 0))[0]
         where = f", line {line}" if line else ""
+        passed = self.stack.passed_parameter(name) if self.stack is not None else None
+        if passed is not None:
+            return passed   # a nested stack: what its parent passes wins
         # NoEcho: the value is used, but every message shows it as **** (see linter.values.Concealed).
         shown = conceal if is_noecho(definition) else (lambda v: v)
         if name in self.parameters_given:
@@ -150,9 +167,18 @@ class Resolver:
             if isinstance(given, Unknown):
                 return Value.unknown(given.reason)
             source = self.source_of(name)
+            if ptype.startswith("AWS::SSM::Parameter::Value") and self.stack is not None:
+                handed_over = self.stack.ssm_value(str(given), f"parameter {name} = {given}, {source}")
+                if handed_over is not None:
+                    return handed_over
             return Value.known(shown(_coerce(given, ptype)), f"parameter {name} = {display(shown(given))}, {source}"
                                if not isinstance(given, (list, dict)) else f"parameter {name}, {source}")
         if ptype.startswith("AWS::SSM::Parameter::Value"):
+            default = definition.get("Default")
+            if self.stack is not None and isinstance(default, str):
+                handed_over = self.stack.ssm_value(default, f"parameter {name} default{where}")
+                if handed_over is not None:
+                    return handed_over
             return Value.unknown(f"parameter {name} is read from SSM Parameter Store at deploy time")
         allowed = definition.get("AllowedValues")
         if isinstance(allowed, list) and allowed and all(not isinstance(a, (dict, list)) for a in allowed):
@@ -452,7 +478,11 @@ def _fn_getatt(r: Resolver, arg, depth):
         return Value.unknown("Fn::GetAtt with a computed attribute name")
     if resource not in r.resource_ids:
         return Value.unknown(f"Fn::GetAtt to {resource!r}, which is not a resource of this template")
-    return Value.known(ResourceRef(resource, attribute), "")
+    if r.stack is not None and attribute.startswith("Outputs."):
+        output = r.stack.child_output(resource, attribute[len("Outputs."):])
+        if output is not None:
+            return output   # a nested stack checked in the same run
+    return Value.known(ResourceRef(resource, attribute, r.scope), "")
 
 
 def _fn_if(r: Resolver, arg, depth):
@@ -750,6 +780,10 @@ def _fn_length(r: Resolver, arg, depth):
 
 def _fn_import(r: Resolver, arg, depth):
     name = r._resolve(arg, "", depth + 1).single
+    if r.stack is not None and isinstance(name, str) and not is_symbolic(name):
+        exported = r.stack.import_value(name)
+        if exported is not None:
+            return exported   # another template of the run exports it
     what = f" {display(name)!r}" if isinstance(name, str) else ""
     return Value.unknown(f"Fn::ImportValue{what} is exported by another stack")
 

@@ -16,7 +16,7 @@ parameter with no value); a condition decided by parameters is expressed by thos
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_CASES = 64
 # The most combinations one check may judge; beyond it the check is "not evaluated: too many scenarios"
@@ -48,9 +48,21 @@ class ResourceRef:
 
     logical_id: str
     attribute: str | None = None
+    # The template the resource belongs to when several are checked together (linter.stacks), else None.
+    scope: str | None = field(default=None, repr=False)
 
     def __str__(self):
         return token(self.logical_id if self.attribute is None else f"{self.logical_id}.{self.attribute}")
+
+
+@dataclass(frozen=True)
+class ForeignRef(ResourceRef):
+    """A reference handed over by another template of the run (an export, an SSM parameter, a nested
+    stack's output): inside a string its token names the template too (``network::PrivateSubnet``)."""
+
+    def __str__(self):
+        name = f"{self.scope}::{self.logical_id}"
+        return token(name if self.attribute is None else f"{name}.{self.attribute}")
 
 
 # Inside strings, references to resources and pseudo parameters become tokens, so that an ARN built

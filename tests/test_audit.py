@@ -379,7 +379,7 @@ def test_all_regions(deployed):
 def test_every_output_format_renders_stack_uris(deployed, tmp_path):
     from linter.options import FORMATS
 
-    assert set(FORMATS) == {"text", "json", "sarif", "github", "junit"}
+    assert set(FORMATS) == {"text", "json", "sarif", "github", "junit", "html"}
     for fmt in FORMATS:
         out = tmp_path / f"report.{fmt}"
         result = run("--endpoint-url", deployed["endpoint"], "--region", "us-east-1", "--stack", "defects",

@@ -129,6 +129,7 @@ class Auditor:
         self.log = log or (lambda message: None)
         self.aws = AwsSession(options, log=self.log)
         self.errors = self.aws.errors
+        self.nested_logical_ids: dict = {}   # parent stack ARN → {child physical id: logical id in the parent}
 
     def client(self, service: str, region: str):
         return self.aws.client(service, region)
@@ -205,8 +206,14 @@ class Auditor:
         # The AWS calls run a few at a time (clients are thread-safe); linting stays on this thread.
         with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
             fetched = list(pool.map(lambda summary: self.fetch_stack(client, region, summary), to_audit))
+        # The region's stacks are checked together (linter.stacks): imports, nested stacks' outputs and SSM
+        # names resolve across them; an import no audited stack exports is asked of ListExports.
+        together = []
         for summary, item in zip(to_audit, fetched):
-            result = self.lint_stack(region, summary, *item)
+            together.append((summary, self.lint_stack(region, summary, *item, inputs=together)))
+        checked = self.lint_together(client, region, [r for _s, r in together if isinstance(r, tuple)])
+        for summary, result in together:
+            result = checked.get(result[0].path, result[1]) if isinstance(result, tuple) else result
             arn = summary["StackId"]
             if arn in parent_of:
                 result.meta["parentStackArn"] = parent_of[arn]
@@ -223,6 +230,8 @@ class Auditor:
                     # moto returns an entry with empty ids for SAM resources it did not create: skip those.
                     if item.get("ResourceType") == "AWS::CloudFormation::Stack" and item.get("PhysicalResourceId"):
                         ids.append(item["PhysicalResourceId"])
+                        self.nested_logical_ids.setdefault(arn, {})[item["PhysicalResourceId"]] = \
+                            item.get("LogicalResourceId") or ""
         except self.aws.aws_errors as exc:
             name = parse_stack_arn(arn).get("name") or arn
             self.log(f"{stack_uri(region, name)}: cannot list its resources to find nested stacks: "
@@ -243,7 +252,35 @@ class Auditor:
         except Exception as exc:  # never a traceback for one stack
             return None, None, None, f"unexpected error while reading the stack: {exc!r}"
 
-    def lint_stack(self, region: str, summary: dict, stack, body, stage, error):
+    def lint_together(self, client, region: str, prepared: list) -> dict:
+        """Check the region's readable stacks in groups (linter.stacks): uri → FileResult."""
+        from ..api import FileResult
+        from ..stacks import group_inputs, lint_inputs
+
+        by_arn = {meta["stackArn"]: item for item, meta in prepared}
+        for item, meta in prepared:
+            for physical_id, logical_id in self.nested_logical_ids.get(meta["stackArn"], {}).items():
+                child = by_arn.get(physical_id) or next(
+                    (i for i, m in prepared if m["stackName"] == parse_stack_arn(physical_id).get("name")), None)
+                if child is not None and logical_id:
+                    item.children[logical_id] = child.path
+        exports = _ExportList(self, client, region)
+        out = {}
+        for group in group_inputs([item for item, _meta in prepared]):
+            try:
+                results = lint_inputs(group, rules=self.rules, rule_options=self.rule_options,
+                                      external_export=exports.lookup)
+            except Exception as exc:  # a bug of ours must not cost the user the other stacks
+                results = [FileResult(i.path, "unreadable", errors=[f"{i.path}: internal error while linting: "
+                                                                     f"{exc!r}"]) for i in group]
+            out.update((r.path, r) for r in results)
+        for item, meta in prepared:
+            out[item.path].meta.update(meta)
+        return out
+
+    def lint_stack(self, region: str, summary: dict, stack, body, stage, error, inputs=None):
+        """The FileResult of one stack; with ``inputs`` given, a readable stack is returned as (TemplateInput,
+        meta) instead, to be checked with the region's other stacks (:meth:`lint_together`)."""
         from ..api import FileResult, lint_template, read_text
 
         arn, name = summary["StackId"], summary["StackName"]
@@ -260,6 +297,15 @@ class Auditor:
             template = _plain(body) if isinstance(body, dict) else read_text(body, uri)
             if isinstance(template, FileResult):
                 result = template
+            elif inputs is not None and isinstance(template.get("Resources"), dict):
+                from ..stacks import StackIdentity, TemplateInput
+
+                meta["templateStage"] = stage
+                return (TemplateInput(uri, template, None if isinstance(body, dict) else body,
+                                      deployed_parameters(stack, noecho_parameters(template)),
+                                      pseudo=pseudo_parameters(arn, name, region),
+                                      parameter_source="the deployed value",
+                                      identity=StackIdentity(name, region, where="the audited stack")), meta)
             else:
                 result = lint_template(template, uri, text=None if isinstance(body, dict) else body,
                                        parameters=deployed_parameters(stack, noecho_parameters(template)),
@@ -294,6 +340,29 @@ class Auditor:
 
 class _NoTemplate(Exception):
     pass
+
+
+class _ExportList:
+    """A region's exports (CloudFormation ListExports), read once and only when an import needs them."""
+
+    def __init__(self, auditor: Auditor, client, region: str):
+        self.auditor, self.client, self.region = auditor, client, region
+        self.exports: dict | None = None
+
+    def lookup(self, name: str):
+        """(value, exporting stack name) of export ``name``, or None when it is not exported or unreadable."""
+        if self.exports is None:
+            self.exports = {}
+            try:
+                for page in self.client.get_paginator("list_exports").paginate():
+                    for export in page.get("Exports", ()):
+                        if export.get("Name") and isinstance(export.get("Value"), str):
+                            exporter = parse_stack_arn(export.get("ExportingStackId", "")).get("name") or "?"
+                            self.exports[export["Name"]] = (export["Value"], exporter)
+            except self.auditor.aws.aws_errors as exc:
+                self.auditor.log(f"{self.region}: cannot list exports, imports of other stacks stay unknown: "
+                                 f"{describe_error(exc, self.auditor.options.max_attempts)}")
+        return self.exports.get(name)
 
 
 def _plain(value):
