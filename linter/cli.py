@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .options import load_settings, report_options, select_rules  # noqa: F401  (still importable from here)
-from .pipeline import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError, emit, exit_code  # noqa: F401
+from .pipeline import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError, emit, exit_code, lint_run  # noqa: F401
 
 
 def parse_parameter_pairs(pairs) -> dict:
@@ -61,8 +61,11 @@ def main():
 @click.option("--config-env", default="default", show_default=True, metavar="ENV",
               help="The samconfig environment a template's stack name, region and parameter overrides are "
                    "read from ([ENV.deploy.parameters], else [ENV.global.parameters]).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Lint with N processes. [default: every core when there are more than a handful of files; "
+                   "0 means the same]")
 @report_options
-def check(paths, parameter_pairs, parameter_file, region, account_id, report, config_env="default"):
+def check(paths, parameter_pairs, parameter_file, region, account_id, report, config_env="default", jobs=None):
     """Lint templates: files, folders (searched recursively for *.yaml, *.yml, *.json, *.template) or - for
     standard input.
 
@@ -78,7 +81,7 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, report, co
     """
     from .api import collect_paths
     from .config import rule_options
-    from .parameters import mask_secrets, undeclared
+    from .parameters import undeclared
 
     if not paths:
         raise click.UsageError("give at least one template file or folder (or - for standard input)")
@@ -92,14 +95,12 @@ def check(paths, parameter_pairs, parameter_file, region, account_id, report, co
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
 
     options = rule_options(config, rules)
-    results = []
-    for group in _lint_groups(files, config, config_env, parameters, sources, rules, options):
-        for result in group:
-            mask_secrets(result, parameters)
-        where = ", ".join(r.path for r in group)
-        for warning in sources.take_warnings():
-            click.echo(f"cfn-arch-lint: warning: {where}: {warning}", err=True)
-        results += group
+    if report.fmt == "html":
+        jobs = 1   # the HTML report draws each template's graph, which stays in the process that built it
+    results = lint_run(files, config, config_env, parameters, sources, rules, options, jobs)
+    for result in results:   # in the order of the groups, as a run in one process gives them
+        for warning in result.meta.pop("parameter_warnings", ()):
+            click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
     order = {path: i for i, path in enumerate(files)}
     results.sort(key=lambda r: order.get(r.path, order.get("-", len(order))))
     templates = [r.template for r in results if r.status == "linted" and r.template is not None]
@@ -127,23 +128,6 @@ def _gather_parameters(config, parameter_file, pairs, region, account_id):
     for warning in warnings:
         click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
     return values, sources
-
-
-def _lint_groups(files, config, config_env, parameters, sources, rules, options):
-    """The results of each group linter.stacks forms (templates linked by exports, SSM names or nested stacks
-    are checked together; every other file alone), each template with its stack identity."""
-    from .stacks import StackConfigError, group_templates, lint_group, stack_identities
-
-    # The config file's parameters are applied per template, under its stacks: entry (linter.stacks).
-    given = {k: v for k, v in parameters.items() if not sources.of(k).startswith("from config file")}
-    try:
-        identities = stack_identities(files, config, config_env)
-        for group in group_templates(files, config, config_env=config_env, parameters=parameters,
-                                     identities=identities):
-            yield lint_group(group, rules=rules, rule_options=options, config=config, given=given,
-                             identities=identities, parameter_source=sources)
-    except StackConfigError as exc:
-        raise UserError(str(exc)) from None
 
 
 @main.command(name="rules")

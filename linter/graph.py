@@ -33,6 +33,7 @@ from .load import Mapping, Sequence
 from .values import TOKEN, Case, ResourceRef, Unknown, Value, is_symbolic
 
 _ABSENT = object()
+_INVOKER = object()   # index key: the invokes and consumes edges into a resource, in link order
 
 
 class Resource:
@@ -477,8 +478,15 @@ class Graph:
     resources: dict[str, Resource] = field(default_factory=dict)
     _edges: list[Edge] = field(default_factory=list)
     _by_kind: dict[str, list[Edge]] = field(default_factory=dict)   # kind → its edges, filled by link
+    # (kind, id of an end) → the edges of that kind from / to that resource, so a rule that asks about each
+    # resource in turn costs time linear in the graph, not quadratic.
+    _by_source: dict[tuple, list[Edge]] = field(default_factory=dict)
+    _by_target: dict[tuple, list[Edge]] = field(default_factory=dict)
     dangling: list[Dangling] = field(default_factory=list)
     _names: dict | None = None
+    _types: dict | None = None      # type → its resources in graph order (of_type), kept up to date by add
+    _rank: dict = field(default_factory=dict)   # logical id → place in graph order, beside _types
+    _written_types: dict | None = None   # type → (logical id, body) of the written template (switched_off)
     unseen: str | None = None   # why resources may exist that the template does not show (linter.langext)
     # The template's place among other templates checked with it (linter.stacks.Scope), None when alone:
     # references into another template's resources are followed through it.
@@ -486,12 +494,27 @@ class Graph:
 
     def add(self, resource: Resource) -> Resource:
         resource.graph = self
+        replaced = resource.logical_id in self.resources
         self.resources[resource.logical_id] = resource
         self._names = None
+        if replaced:
+            self._types = None
+        elif self._types is not None:
+            self._types.setdefault(resource.type, []).append(resource)
+            self._rank[resource.logical_id] = len(self.resources) - 1
         return resource
 
     def of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources.values() if r.type in types]
+        """The resources of these types, in graph order (an index: rules ask this for every resource)."""
+        if self._types is None:
+            self._types, self._rank = {}, {}
+            for rank, r in enumerate(self.resources.values()):
+                self._types.setdefault(r.type, []).append(r)
+                self._rank[r.logical_id] = rank
+        found = [r for t in dict.fromkeys(types) for r in self._types.get(t, ())]
+        if len(types) > 1:
+            found.sort(key=lambda r: self._rank[r.logical_id])
+        return found
 
     def link(self, kind, source, target, *, via=None, role="", at="", assumptions=(), mode="",
              properties=None) -> Edge:
@@ -501,14 +524,21 @@ class Graph:
                 assumptions = _merge(assumptions, resource.existence)
         edge = Edge(kind, source, target, via, role, at, assumptions or (), mode=mode,
                     properties=properties or {})
-        self._edges.append(edge)
-        self._by_kind.setdefault(kind, []).append(edge)
+        self._index(edge)
         # A link into another template's resource: that template's rules see it too.
         for other in {id(r.graph): r.graph for r in (source, target, via)
                       if r is not None and r.graph is not None and r.graph is not self}.values():
-            other._edges.append(edge)
-            other._by_kind.setdefault(kind, []).append(edge)
+            other._index(edge)
         return edge
+
+    def _index(self, edge: Edge) -> None:
+        kind = edge.kind
+        self._edges.append(edge)
+        self._by_kind.setdefault(kind, []).append(edge)
+        self._by_source.setdefault((kind, id(edge.source)), []).append(edge)
+        self._by_target.setdefault((kind, id(edge.target)), []).append(edge)
+        if kind in ("invokes", "consumes"):
+            self._by_target.setdefault((_INVOKER, id(edge.target)), []).append(edge)
 
     def _home_of(self, *resources) -> "Graph":
         """The graph holding the edges of these resources: another template's, for one of its resources."""
@@ -525,8 +555,7 @@ class Graph:
         followed is in ``dangling_links("invokes")`` / ``("consumes")``. ``mode`` is "" when it depends on a
         value that cannot be resolved (an invocation type from an import).
         """
-        edges = self._home_of(function)._edges
-        return [e for e in edges if e.target is function and e.kind in ("invokes", "consumes")]
+        return list(self._home_of(function)._by_target.get((_INVOKER, id(function)), ()))
 
     def edges(self, kind: str, *, source_type=None, target_type=None, source=None, target=None) -> list[Edge]:
         """Edges of one kind (``kinds.CONSUMES`` …), optionally narrowed by the type or identity of either end.
@@ -541,7 +570,13 @@ class Graph:
             return resource.type in ((want,) if isinstance(want, str) else tuple(want))
 
         home = self._home_of(source, target)
-        return [e for e in home._by_kind.get(kind, ()) if ok(e.source, source_type) and ok(e.target, target_type)
+        if isinstance(target, Resource):
+            candidates = home._by_target.get((kind, id(target)), ())
+        elif isinstance(source, Resource):
+            candidates = home._by_source.get((kind, id(source)), ())
+        else:
+            candidates = home._by_kind.get(kind, ())
+        return [e for e in candidates if ok(e.source, source_type) and ok(e.target, target_type)
                 and ok(e.source, source) and ok(e.target, target)]
 
     def pseudo_value(self, name: str) -> str | None:
@@ -644,10 +679,17 @@ class Graph:
         They are not part of the graph (no edges); read them like resources (``get``, ``entries``) to
         say what would be there, and ``why_off(resource.condition)`` says what turns them off.
         """
-        template_resources = self.template.get("Resources") if isinstance(self.template, dict) else None
+        if self._written_types is None:
+            template_resources = self.template.get("Resources") if isinstance(self.template, dict) else None
+            index: dict = {}
+            for rank, (logical_id, body) in enumerate((template_resources or {}).items()):
+                if isinstance(body, dict) and isinstance(body.get("Type"), str):
+                    index.setdefault(body["Type"], []).append((rank, logical_id, body))
+            self._written_types = index
+        written = sorted(entry for t in dict.fromkeys(types) for entry in self._written_types.get(t, ()))
         out = []
-        for logical_id, body in (template_resources or {}).items():
-            if logical_id in self.resources or not isinstance(body, dict) or body.get("Type") not in types:
+        for _rank, logical_id, body in written:
+            if logical_id in self.resources:
                 continue
             condition = body.get("Condition")
             if not isinstance(condition, str):

@@ -1,8 +1,10 @@
 """Text → positioned node tree.
 
 YAML goes through PyYAML's libyaml composer (its pure-Python twin for input nested too deeply for native
-recursion); the nodes carry line and column marks. JSON goes through a small positioned parser of our own, so both give
-mappings and sequences that know the line and column of every key and value.
+recursion); the nodes carry line and column marks. JSON goes through the C ``json`` module, then one pass over its
+tokens adds the positions; input it rejects (or that breaks a rule of ours: duplicate keys, depth, surrogates) is
+read again by a small strict parser of our own, which says what is wrong and where. Both give mappings and
+sequences that know the line and column of every key and value.
 
 Anything wrong with the input becomes a :class:`ParseError` with a line and a plain message.
 """
@@ -117,7 +119,7 @@ def parse(text: str, path: str) -> Document:
         raise ParseError("text contains a lone UTF-16 surrogate, which is not valid Unicode", line)
     if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")) or path.endswith(".json"):
         try:
-            return Document(path, text, _JsonParser(text).parse(), True)
+            return Document(path, text, parse_json(text), True)
         except ParseError:
             if path.endswith(".json"):
                 raise
@@ -353,6 +355,86 @@ def _long_form(tag: str, value, line: int, col: int) -> Mapping:
 
 # ---------------------------------------------------------------- JSON
 
+class _Rejected(Exception):
+    """The fast JSON path declines: the strict parser reads the text again and reports why."""
+
+
+def _json_mapping(pairs) -> "Mapping":
+    node = Mapping()
+    node.update(pairs)
+    if len(node) != len(pairs):
+        raise _Rejected("duplicate key")
+    return node
+
+
+def _json_constant(name):
+    raise _Rejected(f"{name} is not JSON")
+
+
+# Every token that starts a value or is a key, and the closing brackets (group 1), after the whitespace, commas
+# and colons before it. Only used on text the json module has accepted, so the stream is exact.
+_JSON_TOKEN = re.compile(r'[\s,:]*("[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]]|[^\s{}\[\],:"]+)')
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def parse_json(text: str):
+    """JSON text → Mapping / Sequence / plain values with positions; ParseError for anything not strict JSON.
+
+    ``parse_json('{"Resources": {}}').key_pos["Resources"]`` → ``(1, 2)``
+    """
+    body = text.lstrip("\ufeff")
+    if _ESCAPED_SURROGATE.search(body):
+        return _JsonParser(text).parse()   # it tells a lone surrogate from a pair
+    try:
+        data = json.loads(body, object_pairs_hook=_json_mapping, parse_constant=_json_constant)
+        return _JsonPositions(body).place(data)
+    except (ValueError, _Rejected, RecursionError):
+        return _JsonParser(text).parse()
+
+
+class _JsonPositions:
+    """Give the tree json.loads built the line and column of every node, walking it in document order along the
+    text's tokens; lists become :class:`Sequence`."""
+
+    def __init__(self, text: str):
+        # No JSON token spans a line (a raw newline in a string is an error), so tokens are found line by line.
+        finditer = _JSON_TOKEN.finditer
+        positions = [(number, m.start(1) + 1) for number, line in enumerate(text.split("\n"), 1)
+                     for m in finditer(line)]
+        self._next = iter(positions).__next__
+
+    def place(self, data):
+        return self._node(data, 0)[0]
+
+    def _node(self, value, depth):
+        if depth > MAX_DEPTH:
+            raise _Rejected("too deep")
+        take = self._next
+        where = take()
+        if isinstance(value, Mapping):
+            value.line, value.column = where
+            key_pos, value_pos = value.key_pos, value.value_pos
+            for key, item in value.items():
+                key_pos[key] = take()
+                if isinstance(item, (dict, list)):
+                    value[key], value_pos[key] = self._node(item, depth + 1)
+                else:
+                    value_pos[key] = take()
+            take()   # }
+        elif isinstance(value, list):
+            sequence = Sequence(*where)
+            positions = sequence.item_pos
+            for item in value:
+                if isinstance(item, (dict, list)):
+                    item, at = self._node(item, depth + 1)
+                else:
+                    at = take()
+                positions.append(at)
+                sequence.append(item)
+            take()   # ]
+            value = sequence
+        return value, where
+
 
 class _JsonParser:
     """A strict JSON parser that records positions and rejects duplicate keys."""
@@ -405,7 +487,10 @@ class _JsonParser:
         if m and m.end() > i:
             self.i = m.end()
             literal = m.group(0)
-            return float(literal) if (m.group(2) or m.group(3)) else int(literal)
+            try:
+                return float(literal) if (m.group(2) or m.group(3)) else int(literal)
+            except ValueError:   # more digits than Python converts
+                self.fail(f"number {literal[:20]}… has too many digits", i)
         for word, result in (("true", True), ("false", False), ("null", None)):
             if text.startswith(word, i):
                 self.i += len(word)

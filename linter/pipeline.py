@@ -190,3 +190,44 @@ def emit(results, rules, *, fmt, output, severity=None, show_not_evaluated=False
 
         click.echo(summary(report), err=True)
     return exit_code(results, filtered, missing)
+
+
+def lint_run(files, config, config_env, parameters, sources, rules, options, jobs=None) -> list:
+    """The results of each group linter.stacks forms (templates linked by exports, SSM names or nested stacks
+    are checked together; every other file alone), each template with its stack identity; the groups are
+    shared among ``jobs`` processes (:mod:`linter.parallel`)."""
+    from .parallel import Progress, lint_groups
+    from .stacks import StackConfigError, group_templates, lint_group, stack_identities
+
+    # The config file's parameters are applied per template, under its stacks: entry (linter.stacks).
+    given = {k: v for k, v in parameters.items() if not sources.of(k).startswith("from config file")}
+    progress = Progress()
+    try:
+        identities = stack_identities(files, config, config_env)
+        groups = group_templates(files, config, config_env=config_env, parameters=parameters,
+                                 identities=identities)
+        return lint_groups(groups, jobs=jobs or None, progress=progress, lint=lint_group,
+                           after=_AfterLint(parameters, sources), rules=rules, rule_options=options,
+                           config=config, given=given, identities=identities, parameter_source=sources)
+    except StackConfigError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        progress.close()
+
+
+class _AfterLint:
+    """What follows linting a group, in the process that linted it (a worker under -j): NoEcho values masked
+    while the whole templates are at hand, and the group's parameter warnings kept with its first result."""
+
+    def __init__(self, parameters: dict, sources):
+        self.parameters, self.sources = parameters, sources
+
+    def __call__(self, results: list) -> None:
+        from .parameters import mask_secrets
+
+        for result in results:
+            mask_secrets(result, self.parameters)
+        warnings = self.sources.take_warnings()
+        if warnings and results:
+            where = ", ".join(r.path for r in results)
+            results[0].meta["parameter_warnings"] = [f"{where}: {w}" for w in warnings]

@@ -19,6 +19,7 @@ Resource side: :func:`resource_policies` (queue, topic, bucket and key policies)
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -156,8 +157,14 @@ def _principal_list(value, where, unresolved) -> list:
 
 
 def _glob(pattern: str, text: str, ignore_case: bool = False) -> bool:
+    return _glob_regex(pattern, ignore_case).fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _glob_regex(pattern: str, ignore_case: bool):
+    """The compiled regex of an IAM wildcard pattern (cached: the same actions are matched again and again)."""
     regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.fullmatch(regex, text, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
 def _resource_ids(text: str) -> list[str]:

@@ -187,6 +187,28 @@ def test_graph_command_formats(tmp_path):
     assert missing.exit_code == 2 and "no template to draw" in missing.output
 
 
+def test_graph_command_draws_links_across_the_stacks_it_checks_together():
+    # The shop repository's monitoring stack alarms on the app's DLQs (names handed over by an export and an
+    # SSM parameter): drawn as check judges it, the alarm links into the app's box.
+    shop = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "stacks" / "shop"
+    out = run(["graph", str(shop), "--select", "SQS002", "--hide", "creates,references"])
+    assert out.exit_code == 0, out.output
+    parsed = parse_mermaid(out.output)
+    box, current = {}, None
+    for line in out.output.splitlines():
+        line = line.strip()
+        if line.startswith("subgraph "):
+            current = line.split()[1].split("[")[0]
+        elif line == "end":
+            current = None
+        elif current and re.match(r"^\w+[\[(]", line):
+            box[re.match(r"^(\w+)", line).group(1)] = current
+    across = {(a.split("_", 1)[1], label, b.split("_", 1)[1]) for a, _, label, b in parsed["links"]
+              if box.get(a) != box.get(b)}
+    assert ("OrdersDLQAlarm", "alarms-on", "OrdersDLQ") in across
+    assert ("Worker", "in-subnet", "PrivateSubnet") in across
+
+
 def test_graph_command_reports_unreadable_templates(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A: [unclosed\n")

@@ -49,11 +49,11 @@ def graph_command(paths, fmt, output, focus, depth, hide, layout, parameter_pair
       cfn-arch-lint graph template.yaml -f dot | dot -Tpng -o graph.png
       cfn-arch-lint graph template.yaml --focus OrderQueue --depth 2 --hide references
     """
-    from ..api import collect_paths, lint_file
+    from ..api import collect_paths
     from ..config import rule_options
     from ..options import load_settings
-    from ..parameters import ParameterError, gather, mask_secrets
-    from ..pipeline import EXIT_USAGE, UserError, _write, filter_findings
+    from ..parameters import ParameterError, gather
+    from ..pipeline import EXIT_USAGE, UserError, _write, filter_findings, lint_run
     from . import dot, html
     from .picture import PictureError, picture_of
 
@@ -71,13 +71,12 @@ def graph_command(paths, fmt, output, focus, depth, hide, layout, parameter_pair
     for path in missing:
         click.echo(f"cfn-arch-lint: {path}: no such file or folder", err=True)
     options = rule_options(config, rules)
-    results = []
-    for path in files:
-        result = lint_file(path, parameters=parameters, rules=rules, rule_options=options, parameter_source=sources)
-        mask_secrets(result, parameters)   # a NoEcho value never reaches a drawing
-        for warning in sources.take_warnings():
-            click.echo(f"cfn-arch-lint: warning: {result.path}: {warning}", err=True)
-        results.append(result)
+    # As check lints them: templates linked by exports, SSM names or nested stacks together, so links
+    # across stacks are drawn; in this process, since the drawing needs each graph.
+    results = lint_run(files, config, "default", parameters, sources, rules, options, jobs=1)
+    for result in results:
+        for warning in result.meta.pop("parameter_warnings", ()):
+            click.echo(f"cfn-arch-lint: warning: {warning}", err=True)
     filtered = filter_findings(results, rules, config=config, severity=severity)
     for result in results:
         for error in result.errors:

@@ -70,10 +70,11 @@ def secrets_not_in_plaintext(graph, ctx):
     Prefer ECS `Secrets`, CodeBuild `PARAMETER_STORE`/`SECRETS_MANAGER` variables and IAM roles over
     access keys. See https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html.
     """
+    may_resolve_to_key = _spells_key_prefix(graph)
     for resource in graph.resources.values():
         if resource.implicit:
             continue
-        yield from _properties(resource, ctx)
+        yield from _properties(resource, ctx, may_resolve_to_key)
         if resource.type == "AWS::SSM::Parameter":
             for (ptype,) in ctx.cases(resource, resource.get("Type", default=False), convert=as_text):
                 if ptype.value == "SecureString":
@@ -91,10 +92,20 @@ def _mask(text: str) -> str:
     return f"{text[:4]}… ({len(text)} characters)"
 
 
-def _properties(resource, ctx):
+def _properties(resource, ctx, may_resolve_to_key: bool):
     for path, name, literal in leaf_paths(resource):
+        written = literal
         if path.split(".", 1)[0] in SKIPPED_TREES:
             literal = False   # access keys are still looked for; names here are not settings
+        if not literal or not _secret_name(name) or "Validity" in path:
+            # Only an access key can be reported for this leaf: skip resolving it when it cannot hold one
+            # (resolving every leaf of every resource was most of this rule's time).
+            if written:
+                scalar = _written_scalar(resource.props, path)
+                if scalar is not None and not ACCESS_KEY_ID.search(str(scalar)):
+                    continue
+            elif not may_resolve_to_key:
+                continue
         for case in _values(resource, path, ctx):
             text = as_name(case)
             if not text:
@@ -119,6 +130,36 @@ def _properties(resource, ctx):
                                             "managed password", severity="warning", check="literal-secret",
                                   at=path, cases=(case,))
             break
+
+
+def _written_scalar(props, path: str):
+    """The scalar written at a leaf path of the properties, or None when the path does not lead to one."""
+    node = props
+    for key in path.split("."):
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node if isinstance(node, (str, int, float)) and not isinstance(node, bool) else None
+
+
+def _spells_key_prefix(graph) -> bool:
+    """Whether any string of the template, or any parameter value given, contains AKIA or ASIA: only then
+    can a reference (Ref, Sub, FindInMap …) resolve to text holding an access key id."""
+    given = getattr(graph.resolver, "parameters_given", None) or {}
+    stack = [graph.template, list(given.values())]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and ("AKIA" in node or "ASIA" in node):
+            return True
+    return False
 
 
 def _secret_name(name: str) -> bool:
