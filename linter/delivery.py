@@ -264,3 +264,34 @@ def connector_may_write(graph, source, target) -> bool:
                     graph.follow(Case(item["Arn"], case.origin, case.assumptions))[0] is None:
                 return True
     return False
+
+
+def connector_grants(graph, source, target, permission: str) -> bool:
+    """Whether a SAM connector (standalone or embedded) from ``source`` to ``target`` lists ``permission``
+    (``"Read"`` or ``"Write"``): SAM then adds the matching permissions to the source's role."""
+    for connector, source_id in connectors(graph):
+        if not _connector_names(graph, connector, "Destination", target):
+            continue
+        if source_id != source.logical_id and not _connector_names(graph, connector, "Source", source):
+            continue
+        if any(isinstance(c.value, list) and permission in c.value for c in connector.get("Permissions", default=False)):
+            return True
+    return False
+
+
+def connector_may_grant(graph, source, target, permission: str) -> bool:
+    """Whether some SAM connector to ``target`` with ``permission`` has a source this tool cannot pin to a
+    resource (a ``RoleName``, an ARN it cannot follow): it may be ``source``, so the question is open."""
+    for connector, source_id in connectors(graph):
+        if source_id is not None or not _connector_names(graph, connector, "Destination", target):
+            continue
+        if not any(isinstance(c.value, list) and permission in c.value for c in connector.get("Permissions", default=False)):
+            continue
+        for case in connector.get("Source", default=False):
+            item = case.value if isinstance(case.value, dict) else {}
+            if "Id" in item:
+                continue
+            arn = item.get("Arn")
+            if arn is None or graph.follow(Case(arn, case.origin, case.assumptions))[0] is None:
+                return True
+    return False

@@ -139,3 +139,137 @@ def secret_like_name(name: str) -> bool:
     """Whether an environment variable name says it holds a secret (``DB_PASSWORD``, ``STRIPE_API_KEY``);
     names of secrets' locations (``DB_SECRET_ARN``, ``TOKEN_URL``) do not."""
     return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
+
+
+# ---------------------------------------------------------------- EC2 container instances
+
+LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
+LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
+INSTANCE_PROFILE = "AWS::IAM::InstanceProfile"
+# Where a launch configuration or template keeps its user data, instance profile and image.
+LAUNCH_USER_DATA = {LAUNCH_CONFIGURATION: "UserData", LAUNCH_TEMPLATE: "LaunchTemplateData.UserData"}
+LAUNCH_PROFILE = {LAUNCH_CONFIGURATION: ("IamInstanceProfile",),
+                  LAUNCH_TEMPLATE: ("LaunchTemplateData.IamInstanceProfile.Arn",
+                                    "LaunchTemplateData.IamInstanceProfile.Name")}
+LAUNCH_IMAGE = {LAUNCH_CONFIGURATION: "ImageId", LAUNCH_TEMPLATE: "LaunchTemplateData.ImageId"}
+_CLUSTER_SETTING = re.compile(r"ECS_CLUSTER\s*=\s*[\"']?([^\s\"'<>;&|]*)")
+_ECS_IMAGE_PARAMETER = "/aws/service/ecs/"
+
+
+def cluster_settings(node) -> list:
+    """Every value a resolved structure (user data, ``AWS::CloudFormation::Init`` metadata) gives
+    ``ECS_CLUSTER``: the text after ``ECS_CLUSTER=`` (deploy-time pieces kept as tokens) or the value of an
+    ``ECS_CLUSTER`` key. A part that did not resolve is returned as it is (an unknown)."""
+    found: list = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "ECS_CLUSTER":
+                found.append(value)
+            else:
+                found.extend(cluster_settings(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(cluster_settings(item))
+    elif isinstance(node, str):
+        found.extend(_CLUSTER_SETTING.findall(node))
+    return found
+
+
+def setting_names_cluster(graph: Graph, value, cluster: Resource) -> bool | None:
+    """Whether one ``ECS_CLUSTER`` value names ``cluster``: True, False (another cluster or a literal name
+    that is not its name), or None when it is known only at deploy time."""
+    if isinstance(value, ResourceRef) or (isinstance(value, str) and TOKEN.fullmatch(value)):
+        target, _ = graph.follow(Case(value))
+        if target is cluster:
+            return True
+        return False if target is not None else None
+    if not isinstance(value, str):
+        return None
+    names = [c.value for c in cluster.get("ClusterName", default=False)]
+    if value in names:
+        return True
+    if TOKEN.search(value) or any(n is not None and (not isinstance(n, str) or TOKEN.search(n)) for n in names):
+        return None
+    return False   # a literal name that is not the cluster's (an unnamed cluster gets a generated one)
+
+
+def launch_source(graph: Graph, group: Resource) -> tuple[Resource | None, str]:
+    """The launch configuration or launch template of an Auto Scaling group, or (None, why not)."""
+    for path, rtype in (("LaunchConfigurationName", LAUNCH_CONFIGURATION),
+                        ("LaunchTemplate.LaunchTemplateId", LAUNCH_TEMPLATE),
+                        ("LaunchTemplate.LaunchTemplateName", LAUNCH_TEMPLATE),
+                        ("MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId",
+                         LAUNCH_TEMPLATE),
+                        ("MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName",
+                         LAUNCH_TEMPLATE)):
+        if not group.has(path):
+            continue
+        found = None
+        for case in group.get(path, default=False):
+            target, reason = graph.follow(case)
+            if target is None or target.type != rtype:
+                return None, reason or f"{path} of {group.describe()} is not a {rtype} of this template"
+            if found is not None and found is not target:
+                return None, f"{path} of {group.describe()} depends on a condition"
+            found = target
+        if found is not None:
+            return found, ""
+    return None, f"{group.describe()} names no launch configuration or launch template"
+
+
+def launch_texts(graph: Graph, launcher: Resource) -> Value:
+    """The launcher's user data and ``AWS::CloudFormation::Init`` metadata, resolved, as one list per scenario."""
+    from .values import combinations
+
+    user_data = launcher.get(LAUNCH_USER_DATA[launcher.type], default=False)
+    metadata = launcher.node.get("Metadata") if isinstance(launcher.node, dict) else None
+    init = graph.resolver.resolve(metadata) if isinstance(metadata, dict) else Value.known(None)
+    cases = []
+    for u, m in combinations(user_data, init):
+        if not u.known:
+            cases.append(u)
+        elif not m.known:
+            cases.append(m)
+        else:
+            merged = u.with_assumptions(m.assumptions)
+            if merged is not None:
+                cases.append(Case([u.value, m.value], u.origin, merged.assumptions))
+    return Value(cases)
+
+
+def ecs_optimized_image(graph: Graph, launcher: Resource) -> bool:
+    """Whether the launcher's image is an ECS-optimized AMI read from the public SSM parameters
+    (``/aws/service/ecs/...``), through a parameter's Default or a ``{{resolve:ssm:...}}`` reference."""
+    node = launcher.props
+    for key in LAUNCH_IMAGE[launcher.type].split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, str):
+        return _ECS_IMAGE_PARAMETER in node
+    if isinstance(node, dict) and isinstance(node.get("Ref"), str):
+        parameters = graph.template.get("Parameters") if isinstance(graph.template, dict) else None
+        definition = parameters.get(node["Ref"]) if isinstance(parameters, dict) else None
+        default = definition.get("Default") if isinstance(definition, dict) else None
+        return isinstance(default, str) and _ECS_IMAGE_PARAMETER in default
+    return False
+
+
+def instance_role(graph: Graph, launcher: Resource) -> tuple[Resource | None, str]:
+    """The IAM role of the launcher's instance profile (a profile of the template with one role), or (None, why)."""
+    paths = [p for p in LAUNCH_PROFILE[launcher.type] if launcher.has(p)]
+    if not paths:
+        return None, f"{launcher.describe()} has no instance profile"
+    profile = None
+    for case in launcher.get(paths[0], default=False):
+        target, reason = graph.follow(case)
+        if target is None:
+            return None, reason
+        if target.type != INSTANCE_PROFILE or (profile is not None and profile is not target):
+            return None, f"the instance profile of {launcher.describe()} is not one profile of this template"
+        profile = target
+    roles = [c for c in profile.get("Roles", default=False)] if profile is not None else []
+    if len(roles) != 1 or not roles[0].known or not isinstance(roles[0].value, list) or len(roles[0].value) != 1:
+        return None, "the instance profile does not hold one role of this template"
+    role, reason = graph.follow(Case(roles[0].value[0], roles[0].origin, roles[0].assumptions))
+    if role is None or role.type != "AWS::IAM::Role":
+        return None, reason or "the instance profile's role is not in this template"
+    return role, ""

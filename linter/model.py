@@ -46,7 +46,7 @@ from .refs import list_names  # noqa: F401,E402
 from .sns import Subscription, filter_policy_problem, subscriptions  # noqa: F401,E402
 from .delivery import (connector_may_write, connector_writes, decide_source_conditions, delivery_policies, delivery_providers,  # noqa: F401,E402
                        delivery_verdict)
-from .delivery import alarm_action_targets, key_allows, kms_key_of  # noqa: F401,E402
+from .delivery import alarm_action_targets, connector_grants, connector_may_grant, key_allows, kms_key_of  # noqa: F401,E402
 from .schedule import schedule_expression_problem  # noqa: F401,E402
 # API Gateway facts (linter/apigw.py): endpoint types, resource policies, the API a part belongs to.
 from .apigw import (HTTP_API_TYPES, REST_API_TYPES, endpoint_types, policy_restrictions,  # noqa: F401,E402
@@ -92,3 +92,14 @@ from .reference_forms import (ALIAS, LATEST, UNQUALIFIED, VERSION, function_refe
                               reference_of)
 # Templates checked together (linter/stacks.py): export names, nested stacks' parameters.
 from .stacks import ExportClash, NestedParameterProblem, export_clashes, nested_stack_parameter_problems  # noqa: F401,E402
+from .policy import role_names_resource  # noqa: F401,E402
+from .s3 import notified_on_write  # noqa: F401,E402
+# Lambda versions and aliases (linter/lambda_versions.py).
+from .lambda_versions import (FV_ALIAS, FV_DEPLOY_TIME, FV_INVALID, FV_LATEST, FV_NUMBER,  # noqa: F401,E402
+                              FV_VERSION_ARN, function_version_kind, is_function_resource_id,
+                              scaling_target_qualifier)
+# Step Functions roles and the calls of Task states (linter/stepfunctions.py).
+from .stepfunctions import TASK_PERMISSIONS, TaskCall, state_machine_role, task_calls  # noqa: F401,E402
+# EC2 container instances of ECS clusters (linter/ecs.py).
+from .ecs import (cluster_settings, ecs_optimized_image, instance_role, launch_source, launch_texts,  # noqa: F401,E402
+                  setting_names_cluster)

@@ -494,6 +494,12 @@ MANAGED_POLICIES: dict[str, tuple[str, ...]] = {
     "AWSLambda_FullAccess": ("lambda:*", "logs:*", "cloudwatch:*", "states:*", "sqs:*", "sns:*", "s3:*",
                              "kinesis:*", "dynamodb:*", "events:*", "iam:PassRole", "ec2:Describe*"),
 }
+# The ECS container instance role (rule ECS006): the ECS agent registers the instance and polls for tasks.
+MANAGED_POLICIES["AmazonEC2ContainerServiceforEC2Role"] = (
+    "ec2:DescribeTags", "ecs:CreateCluster", "ecs:DeregisterContainerInstance", "ecs:DiscoverPollEndpoint",
+    "ecs:Poll", "ecs:RegisterContainerInstance", "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState",
+    "ecs:Submit*", "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents", "ecs:TagResource")
 SERVICE_SIDE = {"AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSLambdaSQSQueueExecutionRole",
                 "AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole", "AWSLambdaMSKExecutionRole",
                 "AWSLambdaMQExecutionRole"}
@@ -981,3 +987,40 @@ def restricting_condition_keys(st: Statement) -> list[str] | None:
 def is_everyone(st: Statement) -> bool:
     """Does the statement's Principal name everyone (``"*"`` or ``{"AWS": "*"}``)?"""
     return any(kind == "*" or (kind == "AWS" and value == "*") for kind, value in st.principals or ())
+
+
+# A literal ARN per service that names no resource of any template: a grant that covers it covers every
+# resource of the service (``*``, ``arn:aws:sqs:*:*:*``), so it does not single the resource out.
+_PROBE_ARNS = {
+    "s3": "arn:aws:s3:::{name}/probe-key",
+    "sqs": "arn:aws:sqs:us-east-1:000000000000:{name}",
+    "sns": "arn:aws:sns:us-east-1:000000000000:{name}",
+    "lambda": "arn:aws:lambda:us-east-1:000000000000:function:{name}",
+}
+_PROBE_NAME = "cfn-arch-lint-probe"
+
+
+def role_names_resource(graph: Graph, role: Resource, action: str, resource: Resource) -> Verdict:
+    """Does the role allow ``action`` on ``resource`` through a grant that names it, not only through a
+    wildcard covering other resources too (``*``, ``arn:aws:sqs:*:*:*``, ``function:app-*`` for a function
+    named ``app-worker``)? Yes, no, or unknown with the reason.
+
+    For questions where a broad grant says little about intent ("does this function write to the bucket
+    that triggers it?"). Example: ``role_names_resource(graph, role, "sqs:SendMessage", queue)``.
+    """
+    verdict = role_allows(graph, role, action, resource)
+    if not verdict.yes:
+        return verdict
+    template = _PROBE_ARNS.get(action.split(":", 1)[0].lower())
+    if template is None:
+        return verdict
+    names = [_PROBE_NAME]
+    prop = NAME_PROPERTY.get(resource.type)
+    written = resource.get(prop, default=False).single if prop else None
+    if isinstance(written, str) and not is_symbolic(written):
+        names.append(f"{written}-{_PROBE_NAME}")   # a sibling name: covered only by a wildcard around the name
+    for name in names:
+        if role_allows(graph, role, action, template.format(name=name)).yes:
+            return Verdict.false(f"role {role.logical_id} allows {action} on {resource.logical_id} only through a "
+                                 "wildcard that covers other resources too")
+    return verdict

@@ -100,3 +100,22 @@ def filters_overlap(first: tuple[str, str], second: tuple[str, str]) -> bool:
     """Can one object key match both (prefix, suffix) filters?"""
     (p1, s1), (p2, s2) = first, second
     return (p1.startswith(p2) or p2.startswith(p1)) and (s1.endswith(s2) or s2.endswith(s1))
+
+
+def notified_on_write(filter_value, events_value) -> bool | None:
+    """Can an object the notified code writes to the bucket trigger this notification again?
+
+    ``filter_value`` is the notification's resolved ``Filter`` (None when absent), ``events_value`` its
+    ``Event`` (CloudFormation: one name) or ``Events`` (SAM: a name or a list). False when a prefix or
+    suffix filter is set (taken to separate inputs from outputs) or no event is a created-object event;
+    None when the filter or an event is known only at deploy time.
+    """
+    keys, _why = key_filter(filter_value)
+    if keys is None:
+        return None
+    if keys != ("", ""):
+        return False
+    names = events_value if isinstance(events_value, list) else [events_value]
+    if any(not isinstance(name, str) or is_symbolic(name) for name in names):
+        return None
+    return any(name == "s3:*" or events_overlap(name, "s3:ObjectCreated:*") for name in names)

@@ -263,3 +263,100 @@ def _substitute(node, mapping: dict):
                 else value
         return re.sub(r"\$\{([^}]*)\}", piece, node)
     return node
+
+
+# ------------------------------------------------------------------ roles and task targets
+
+# Service integrations (``arn:aws:states:::<service>:<api>[.sync|.waitForTaskToken]``) → the IAM action the
+# state machine's role needs, and the Parameters key naming the resource it is needed on.
+TASK_PERMISSIONS = {
+    "lambda:invoke": ("lambda:InvokeFunction", "FunctionName"),
+    "sns:publish": ("sns:Publish", "TopicArn"),
+    "sqs:sendMessage": ("sqs:SendMessage", "QueueUrl"),
+    "dynamodb:getItem": ("dynamodb:GetItem", "TableName"),
+    "dynamodb:putItem": ("dynamodb:PutItem", "TableName"),
+    "dynamodb:updateItem": ("dynamodb:UpdateItem", "TableName"),
+    "dynamodb:deleteItem": ("dynamodb:DeleteItem", "TableName"),
+    "ecs:runTask": ("ecs:RunTask", "TaskDefinition"),
+    "batch:submitJob": ("batch:SubmitJob", "JobQueue"),
+    "states:startExecution": ("states:StartExecution", "StateMachineArn"),
+}
+_INTEGRATION = re.compile(r"^arn:[^:]*:states:::([a-zA-Z0-9-]+:[a-zA-Z]+)(\.sync(:2)?|\.waitForTaskToken)?$")
+_FUNCTION_ARN = re.compile(r":function:")
+
+
+@dataclass(frozen=True)
+class TaskCall:
+    """A Task state's call that needs a permission of the state machine's role.
+
+    ``target`` is the resolved reference to the resource (a ResourceRef, an ARN or name with tokens, an
+    unresolved marker), or None when the state chooses it at run time (``FunctionName.$``); ``key`` is
+    the state's key that names it (``Resource`` or ``Parameters.FunctionName``).
+    """
+
+    scope: str
+    name: str
+    action: str
+    target: object
+    key: str
+
+
+def task_calls(definition_value):
+    """The calls of every Task state of a parsed definition that the role must allow, in order.
+
+    Lambda, SNS, SQS, DynamoDB item, ECS RunTask, Batch SubmitJob and nested StartExecution integrations,
+    and bare function ARNs as ``Resource``. SDK integrations (``aws-sdk:``) and activities are left out.
+    """
+    for scope, name, state in asl_states(definition_value):
+        if not isinstance(state, dict) or state.get("Type") != "Task":
+            continue
+        resource = state.get("Resource")
+        text = resource if isinstance(resource, str) else ""
+        match = _INTEGRATION.match(TOKEN.sub("x", text)) if text else None
+        parameters = state.get("Parameters") if isinstance(state.get("Parameters"), dict) else \
+            state.get("Arguments") if isinstance(state.get("Arguments"), dict) else {}
+        if match and match.group(1) in TASK_PERMISSIONS:
+            action, key = TASK_PERMISSIONS[match.group(1)]
+            where = "Parameters" if isinstance(state.get("Parameters"), dict) else "Arguments"
+            if key in parameters:
+                yield TaskCall(scope, name, action, parameters[key], f"{where}.{key}")
+            elif f"{key}.$" in parameters:
+                yield TaskCall(scope, name, action, None, f"{where}.{key}.$")
+        elif match is None and (isinstance(resource, ResourceRef) or _FUNCTION_ARN.search(text)):
+            yield TaskCall(scope, name, "lambda:InvokeFunction", resource, "Resource")
+
+
+def state_machine_role(graph, machine):
+    """The execution role of a state machine: (role, "") or (None, why not).
+
+    ``RoleArn`` (CloudFormation) or ``Role`` (SAM) is followed to an ``AWS::IAM::Role`` of the template.
+    A SAM state machine without ``Role`` gets the role SAM generates from its ``Policies`` (policy
+    templates, managed policies, inline documents; none when absent): a resource built here, not added to
+    the graph, whose ``origin`` says so.
+    """
+    from .graph import Resource
+
+    prop = "RoleArn" if machine.type == "AWS::StepFunctions::StateMachine" else "Role"
+    if machine.type == "AWS::Serverless::StateMachine" and not machine.has("Role"):
+        policies = machine.props.get("Policies", [])
+        role = Resource(f"{machine.logical_id}Role", "AWS::IAM::Role", {"SamPolicies": policies},
+                        origin=f"role SAM generates for {machine.logical_id}",
+                        anchor=(machine.logical_id, "Policies" if "Policies" in machine.props else ""),
+                        condition=machine.condition)
+        role.graph = graph
+        return role, ""
+    found = None
+    for case in machine.get(prop, default=False):
+        if isinstance(case.value, Unknown):
+            return None, f"the role of state machine {machine.logical_id} is unknown: {case.value.reason}"
+        if case.value is None:
+            return None, f"state machine {machine.logical_id} has no {prop}"
+        role, _ = graph.follow(case)
+        if role is None or role.type != "AWS::IAM::Role":
+            return None, f"the role of state machine {machine.logical_id} ({display(case.value)}) is not in this template"
+        if found is not None and found is not role:
+            return None, f"the role of state machine {machine.logical_id} depends on a condition"
+        found = role
+    if found is None:
+        return None, f"state machine {machine.logical_id} has no {prop}"
+    return found, ""
