@@ -216,6 +216,7 @@ def main(argv=None) -> int:
         or shutil.which("cfn-arch-lint")
     if not lint_exe:
         parser.error("cfn-arch-lint is not installed beside this Python; give --lint-exe")
+    compile_project()
     versions = {"cfn-arch-lint": _lint_version(lint_exe)}
     tools = ["cfn-arch-lint"]
     if not args.skip_peers:
@@ -239,6 +240,16 @@ def main(argv=None) -> int:
         args.output.write_text(report(table, versions, args) + ("\n" + kept if kept else ""), encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def compile_project() -> None:
+    """Byte-compile linter/ and rules/ first, as pip does for an installed package (and as it did for the
+    peers): an editable install under PYTHONDONTWRITEBYTECODE=1 would otherwise compile every module on
+    every run (about 0.3 s of a cold start here)."""
+    import compileall
+
+    for package in ("linter", "rules"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
 
 
 def _lint_version(lint_exe: str) -> str:
