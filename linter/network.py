@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from .graph import Graph, Resource, own_graph
 from .kinds import ASSOCIATION, ROUTES_VIA
+from .refs import referenced_ids
 from .tri import Verdict, across_cases, any_of
 from .values import Case, Unknown, Value, combinations, display, is_symbolic, merge_assumptions
 
@@ -711,36 +712,13 @@ def follow_one(graph: Graph, resource: Resource, key: str, rtype: str | None = N
     return (found, "") if found is not None else (None, f"{resource.describe()} names nothing in {key}")
 
 
-def _referenced_ids(node, out: set) -> set:
-    if isinstance(node, dict):
-        if len(node) == 1:
-            (key, arg), = node.items()
-            if key == "Ref" and isinstance(arg, str):
-                out.add(arg)
-            elif key == "Fn::GetAtt":
-                first = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
-                if isinstance(first, str):
-                    out.add(first)
-            elif key == "Fn::Sub":
-                import re
-                text = arg[0] if isinstance(arg, list) and arg else arg
-                if isinstance(text, str):
-                    out.update(m.split(".", 1)[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text))
-        for v in node.values():
-            _referenced_ids(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            _referenced_ids(v, out)
-    return out
-
-
 def waits_for(graph: Graph, resource: Resource, target: Resource) -> bool:
     """True when CloudFormation creates ``target`` before ``resource``: ``resource`` depends on it
     through ``DependsOn`` or a reference, directly or through other resources."""
     seen, todo = set(), [resource]
     while todo:
         current = todo.pop()
-        for name in depends_on(current) | _referenced_ids(current.props, set()):
+        for name in depends_on(current) | referenced_ids(current.props):
             if name == target.logical_id:
                 return True
             nxt = graph.resources.get(name)

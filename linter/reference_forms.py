@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .text import literal_parts
+from .text import colon_parts, literal_parts
 from .values import TOKEN, Case, ResourceRef, Unknown, display
 
 # What a Lambda function reference names (``function_reference_kind``).
@@ -55,7 +55,7 @@ def function_reference_kind(graph, case: Case) -> tuple[str | None, str]:
         return _kind_of_reference(graph, *whole)
     if not isinstance(value, str):
         return None, f"{display(value)} is not a function ARN"
-    parts = _colon_parts(value)
+    parts = colon_parts(value)
     if len(parts) < 2:
         return None, f"{display(value)} is not a function ARN"
     head, last = parts[:-1], parts[-1]
@@ -96,14 +96,3 @@ def _kind_of_reference(graph, logical_id: str, attribute: str | None, qualifier:
         if not qualifier:
             return UNQUALIFIED, shown
     return None, f"{shown} is not a function version"
-
-
-def _colon_parts(text: str) -> list[str]:
-    """Split on the colons outside deploy-time tokens (``⟦AWS::Region⟧`` has colons of its own)."""
-    tokens = [m.group(0) for m in TOKEN.finditer(text)]
-    for i, tok in enumerate(tokens):
-        text = text.replace(tok, f"\x00{i}\x00", 1)
-    parts = text.split(":")
-    for i, tok in enumerate(tokens):
-        parts = [p.replace(f"\x00{i}\x00", tok) for p in parts]
-    return parts

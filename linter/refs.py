@@ -1,6 +1,8 @@
 """Whether a list of references (ARNs, names, ``!GetAtt X.Arn``) names a resource of the graph."""
 from __future__ import annotations
 
+import re
+
 from .cfn import NAME_PROPERTY
 from .tri import Verdict
 from .values import TOKEN, Case, display, is_symbolic, token
@@ -70,3 +72,32 @@ def _cannot_name(item, resource) -> bool:
         return False
     pattern = TOKEN.sub("*", name)
     return not any(fnmatch.fnmatchcase(n, pattern) for n in names)
+
+
+_SUB_TOKEN = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[^}]*)?\}")
+
+
+def referenced_ids(node) -> set[str]:
+    """The logical ids a property tree names by ``Ref``, ``Fn::GetAtt`` or ``${Id}``/``${Id.Attr}`` in
+    ``Fn::Sub`` (parameters and pseudo parameters included: the caller keeps the resources)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if len(item) == 1:
+                (key, arg), = item.items()
+                if key == "Ref" and isinstance(arg, str):
+                    found.add(arg)
+                elif key == "Fn::GetAtt":
+                    first = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
+                    if isinstance(first, str):
+                        found.add(first)
+                elif key == "Fn::Sub":
+                    text = arg[0] if isinstance(arg, list) and arg else arg
+                    if isinstance(text, str):
+                        found.update(_SUB_TOKEN.findall(text))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

@@ -5,6 +5,7 @@ otherwise it stays unknown and the checks that need it are not evaluated.
 """
 from __future__ import annotations
 
+from .text import colon_parts
 from .values import TOKEN, Case, Unknown, Value, display, is_symbolic, token
 
 REGION_TOKEN = token("AWS::Region")
@@ -33,7 +34,7 @@ def arn_region(graph, case: Case, created_here: tuple = ()) -> Value:
     if target is not None and (not created_here or target.type in created_here):
         return _within(stack_region(graph), case, f"{target.logical_id} is created in the stack's region")
     if isinstance(value, str):
-        parts = _arn_parts(value)
+        parts = colon_parts(value)
         if len(parts) >= 6 and parts[0] == "arn":
             region = parts[3]
             if region == REGION_TOKEN:
@@ -41,17 +42,6 @@ def arn_region(graph, case: Case, created_here: tuple = ()) -> Value:
             if region and not TOKEN.search(region):
                 return Value([Case(region, f"the region of {display(value)}", case.assumptions)])
     return Value([Case(Unknown(f"the region of {display(value)} cannot be told"), case.origin, case.assumptions)])
-
-
-def _arn_parts(text: str) -> list[str]:
-    """The colon-separated parts of an ARN; a deploy-time token (``⟦AWS::Partition⟧``) stays one piece."""
-    tokens = [m.group(0) for m in TOKEN.finditer(text)]
-    for i, tok in enumerate(tokens):
-        text = text.replace(tok, f"\x00{i}\x00", 1)
-    parts = text.split(":")
-    for i, tok in enumerate(tokens):
-        parts = [p.replace(f"\x00{i}\x00", tok) for p in parts]
-    return parts
 
 
 def _within(region: Value, case: Case, why: str) -> Value:

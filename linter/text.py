@@ -39,3 +39,15 @@ def as_name(case) -> str | None:
     if isinstance(value, (int, float)):
         return str(value)
     return value if isinstance(value, str) else None
+
+
+def colon_parts(text: str) -> list[str]:
+    """The colon-separated parts of an ARN-like string; a deploy-time token (``⟦AWS::Partition⟧``, which has
+    colons of its own) stays inside one part."""
+    tokens = [m.group(0) for m in TOKEN.finditer(text)]
+    for i, tok in enumerate(tokens):
+        text = text.replace(tok, f"\x00{i}\x00", 1)
+    parts = text.split(":")
+    for i, tok in enumerate(tokens):
+        parts = [p.replace(f"\x00{i}\x00", tok) for p in parts]
+    return parts

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from .. import kinds
 from ..findings import Finding, Severity
+from ..refs import referenced_ids
 from ..values import Case, scenario_text
 
 REFERENCES = "references"
@@ -197,35 +198,6 @@ def _links(graph, by_resource, hide) -> list[Link]:
                     joined.add(pair)
                     out.append(Link(node.key, by_resource[id(other)].key, REFERENCES))
     return out
-
-
-_SUB_TOKEN = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[^}]*)?\}")
-
-
-def referenced_ids(node) -> set[str]:
-    """The logical ids a property tree names by ``Ref``, ``Fn::GetAtt`` or ``${Id}``/``${Id.Attr}`` in
-    ``Fn::Sub`` (parameters and pseudo parameters included: the caller keeps the resources)."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if len(item) == 1:
-                (key, arg), = item.items()
-                if key == "Ref" and isinstance(arg, str):
-                    found.add(arg)
-                elif key == "Fn::GetAtt":
-                    first = arg[0] if isinstance(arg, list) and arg else arg.split(".", 1)[0] if isinstance(arg, str) else None
-                    if isinstance(first, str):
-                        found.add(first)
-                elif key == "Fn::Sub":
-                    text = arg[0] if isinstance(arg, list) and arg else arg
-                    if isinstance(text, str):
-                        found.update(_SUB_TOKEN.findall(text))
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
 
 
 def _keep_neighbourhood(picture: Picture, focus: str, depth: int) -> None:
