@@ -34,24 +34,24 @@ def parse_mermaid(text: str) -> dict:
     """Parse a flowchart in the subset used; raise MermaidError on anything else.
 
     Returns {"direction", "nodes": {id: [label lines]}, "links": [(a, arrow, label, b)], "groups": {id: label},
-    "classes": {class: set(ids)}, "class_defs": {class: style}}. Checks: every line is one of the forms, a
+    "node_groups": {node id: innermost subgraph id}, "classes": {class: set(ids)}, "class_defs": {class: style}}. Checks: every line is one of the forms, a
     label has no raw quote or angle bracket other than ``<br/>``, subgraphs close, links and ``class`` name
     declared nodes, every class used is defined, no node is declared twice, no node id is a keyword.
     """
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("%%")]
     if not lines or not _HEADER.fullmatch(lines[0]):
         raise MermaidError(f"first line must be 'flowchart DIR', got {lines[:1]}")
-    out = {"direction": lines[0].split()[1], "nodes": {}, "links": [], "groups": {}, "classes": {},
-           "class_defs": {}}
-    depth = 0
+    out = {"direction": lines[0].split()[1], "nodes": {}, "links": [], "groups": {}, "node_groups": {},
+           "classes": {}, "class_defs": {}}
+    open_groups: list[str] = []
     for number, line in enumerate(lines[1:], start=2):
         if match := _SUBGRAPH.fullmatch(line):
             out["groups"][match.group(1)] = _label(match.group(2), number)[0]
-            depth += 1
+            open_groups.append(match.group(1))
         elif line == "end":
-            depth -= 1
-            if depth < 0:
+            if not open_groups:
                 raise MermaidError(f"line {number}: 'end' without subgraph")
+            open_groups.pop()
         elif match := _LINK.fullmatch(line):
             out["links"].append((match.group(1), match.group(2), match.group(3), match.group(4)))
         elif match := _CLASSDEF.fullmatch(line):
@@ -64,11 +64,13 @@ def parse_mermaid(text: str) -> dict:
             if match.group(1) in out["nodes"]:
                 raise MermaidError(f"line {number}: node {match.group(1)} declared twice")
             out["nodes"][match.group(1)] = _label(match.group(2), number)
+            if open_groups:
+                out["node_groups"][match.group(1)] = open_groups[-1]
             if match.group(3):
                 out["classes"].setdefault(match.group(3), set()).add(match.group(1))
         else:
             raise MermaidError(f"line {number}: not in the subset: {line!r}")
-    if depth:
+    if open_groups:
         raise MermaidError("a subgraph is not closed")
     for a, _arrow, _label_text, b in out["links"]:
         for end in (a, b):

@@ -194,15 +194,7 @@ def test_graph_command_draws_links_across_the_stacks_it_checks_together():
     out = run(["graph", str(shop), "--select", "SQS002", "--hide", "creates,references"])
     assert out.exit_code == 0, out.output
     parsed = parse_mermaid(out.output)
-    box, current = {}, None
-    for line in out.output.splitlines():
-        line = line.strip()
-        if line.startswith("subgraph "):
-            current = line.split()[1].split("[")[0]
-        elif line == "end":
-            current = None
-        elif current and re.match(r"^\w+[\[(]", line):
-            box[re.match(r"^(\w+)", line).group(1)] = current
+    box = parsed["node_groups"]
     across = {(a.split("_", 1)[1], label, b.split("_", 1)[1]) for a, _, label, b in parsed["links"]
               if box.get(a) != box.get(b)}
     assert ("OrdersDLQAlarm", "alarms-on", "OrdersDLQ") in across
